@@ -1,0 +1,1 @@
+"""Credentials: password hashing, opaque secrets, signed service-user tokens, request identity."""

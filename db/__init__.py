@@ -1,0 +1,1 @@
+"""Database layer: tables, engine and sessions, dataloaders and migrations. No GraphQL here."""

@@ -1,0 +1,1 @@
+"""Use cases behind the GraphQL and REST surfaces, and the one authorisation policy module."""

@@ -1,0 +1,61 @@
+"""Audit trail: one event per mutation and per assumption, on success and on failure."""
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from db.tables import AuditEvent
+from resolvers.context import RequestContext
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class AuditNote:
+    """What a use case tells the audit trail about its target while it runs."""
+
+    target_type: str | None = None
+    target_id: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def target(self, target_type: str, target_id: str | None) -> None:
+        """Name the object the action is about."""
+        self.target_type = target_type
+        self.target_id = target_id
+
+
+def add_audit_event(
+    ctx: RequestContext,
+    action: str,
+    note: AuditNote,
+    *,
+    outcome: str,
+    error_code: str | None = None,
+) -> AuditEvent:
+    """Add an audit event to the current transaction; the caller commits it."""
+    identity = ctx.identity
+    event = AuditEvent(
+        action=action,
+        actor_id=identity.person.id if identity else None,
+        actor_username=identity.person.username if identity else None,
+        user_id=identity.user.id if identity else None,
+        role_id=identity.role.id if identity else None,
+        target_type=note.target_type,
+        target_id=note.target_id,
+        outcome=outcome,
+        error_code=error_code,
+        request_id=ctx.request_id,
+        details=note.details or None,
+    )
+    ctx.session.add(event)
+    logger.info(
+        "audit action=%s outcome=%s actor=%s user=%s target=%s:%s request=%s",
+        action,
+        outcome,
+        event.actor_id,
+        event.user_id,
+        note.target_type,
+        note.target_id,
+        ctx.request_id,
+    )
+    return event

@@ -1,0 +1,1 @@
+"""GraphQL schema: Strawberry types, inputs and payloads, thin over the resolvers."""

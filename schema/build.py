@@ -1,0 +1,64 @@
+"""Assemble the Strawberry schema from the per-concept query and mutation classes."""
+
+import strawberry
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from schema.extensions import ErrorCodes
+from schema.mutations.access_tokens import AccessTokenMutations
+from schema.mutations.roles import RoleMutations
+from schema.mutations.sessions import SessionMutations
+from schema.mutations.tags import TagMutations
+from schema.mutations.users import UserMutations
+from schema.queries import IdentityQueries
+from schema.types.audit import AuditEvent
+from schema.types.credentials import AccessToken, ServiceUserToken, Session
+from schema.types.datasources import Datasource
+from schema.types.shares import Share
+from settings import Settings
+
+
+@strawberry.type
+class Query(IdentityQueries):
+    pass
+
+
+@strawberry.type
+class Mutation(
+    SessionMutations,
+    UserMutations,
+    RoleMutations,
+    TagMutations,
+    AccessTokenMutations,
+):
+    pass
+
+
+# Types reachable only through interfaces or unions are listed so the schema always has them.
+EXTRA_TYPES = [AccessToken, AuditEvent, Datasource, ServiceUserToken, Session, Share]
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """Build the schema with the limits and switches of the settings."""
+    settings = settings or Settings()
+    extensions = [
+        ErrorCodes,
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+    ]
+    if not settings.enable_introspection:
+        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=EXTRA_TYPES,
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=not settings.enable_field_suggestions),
+    )

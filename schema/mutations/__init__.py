@@ -1,0 +1,1 @@
+"""Root mutations, one module per concept; each takes one `input` and returns a payload."""

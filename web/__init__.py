@@ -1,0 +1,1 @@
+"""HTTP plumbing: the GraphQL endpoint, middleware, health checks, metrics and logging."""
