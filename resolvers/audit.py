@@ -17,6 +17,9 @@ class AuditNote:
     target_type: str | None = None
     target_id: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    # Id and username of the person acting when the request has no identity yet (signIn).
+    # Plain strings, because a rollback expires ORM rows before a failure is recorded.
+    anonymous_actor: tuple[str, str] | None = None
 
     def target(self, target_type: str, target_id: str | None) -> None:
         """Name the object the action is about."""
@@ -34,10 +37,14 @@ def add_audit_event(
 ) -> AuditEvent:
     """Add an audit event to the current transaction; the caller commits it."""
     identity = ctx.identity
+    if identity is not None:
+        actor_id, actor_username = identity.person.id, identity.person.username
+    else:
+        actor_id, actor_username = note.anonymous_actor or (None, None)
     event = AuditEvent(
         action=action,
-        actor_id=identity.person.id if identity else None,
-        actor_username=identity.person.username if identity else None,
+        actor_id=actor_id,
+        actor_username=actor_username,
         user_id=identity.user.id if identity else None,
         role_id=identity.role.id if identity else None,
         target_type=note.target_type,
@@ -52,7 +59,7 @@ def add_audit_event(
         "audit action=%s outcome=%s actor=%s user=%s target=%s:%s request=%s",
         action,
         outcome,
-        event.actor_id,
+        actor_id,
         event.user_id,
         note.target_type,
         note.target_id,

@@ -80,6 +80,7 @@ async def sign_in(
     valid = verify_password(user.password_hash if user else None, password)
     if user is not None:
         note.target("USER", user.id)
+        note.anonymous_actor = (user.id, user.username)
     if user is None or not valid or user.is_service_user:
         raise fail(ErrorCode.UNAUTHENTICATED, INVALID_CREDENTIALS, "password")
     if not user.enabled:

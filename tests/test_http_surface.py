@@ -139,3 +139,16 @@ async def test_unexpected_error_masked_with_request_id(api, admin, engine):
     assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
     assert "masked-error-1" in error["message"]
     assert "NOPE" not in error["message"]
+
+
+async def test_graphiql_served_only_when_enabled(settings, api):
+    disabled = await api.client.get("/graphql", headers={"Accept": "text/html"})
+    app = create_app(settings.model_copy(update={"enable_graphiql": True}))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        enabled = await client.get("/graphql", headers={"Accept": "text/html"})
+    await app.state.app_state.engine.dispose()
+
+    assert "graphiql" not in disabled.text.lower()
+    assert enabled.status_code == 200
+    assert "graphiql" in enabled.text.lower()

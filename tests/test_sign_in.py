@@ -1,5 +1,8 @@
 """Signing in and out, and the credentials a request may carry."""
 
+from sqlalchemy import select
+
+from db.tables import AuditEvent
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, USER_PASSWORD
 from tests.support.api import SIGN_IN
 from tests.support.databases import snapshot
@@ -115,3 +118,21 @@ async def test_malformed_credential_is_401(api, admin):
     assert result.status == 401
     assert result.error_codes == ["UNAUTHENTICATED"]
     assert "no recognised credential" in result.body["errors"][0]["message"]
+
+
+async def test_sign_in_audited_with_person_as_actor(api, admin, engine):
+    await api.execute(SIGN_IN, {"username": ADMIN_USERNAME, "password": "wrong-password"})
+
+    async with engine.connect() as connection:
+        rows = (
+            await connection.execute(
+                select(AuditEvent.actor_id, AuditEvent.outcome, AuditEvent.error_code)
+                .where(AuditEvent.action == "signIn")
+                .order_by(AuditEvent.created_at)
+            )
+        ).all()
+
+    assert [tuple(row) for row in rows] == [
+        (admin.user_id, "SUCCESS", None),
+        (admin.user_id, "FAILURE", "UNAUTHENTICATED"),
+    ]
