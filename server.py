@@ -1,4 +1,7 @@
-"""The Starlette application and the command line: serve, migrate, bootstrap, export-schema."""
+"""The Starlette application and the command line.
+
+Commands: serve, migrate, bootstrap, rotate-signing-key, export-schema.
+"""
 
 import argparse
 import asyncio
@@ -11,16 +14,21 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
+from auth.service_user_tokens import ServiceUserTokens, open_signing_keys
 from db.engine import create_engine, create_session_factory
 from db.migrate import upgrade_to_head
+from rest import users as users_rest
+from rest.auth_tokens import create_auth_token
 from schema.build import build_schema
 from settings import Settings, get_settings
 from web.body_limit import BodyLimitMiddleware
 from web.graphql_endpoint import GraphQLEndpoint
 from web.health import healthz, readyz
+from web.jwks import jwks_endpoint
 from web.logging_setup import configure_logging
 from web.metrics import metrics_endpoint
 from web.state import AppState
+from web.text_guard import UnstorableTextMiddleware
 
 logger = logging.getLogger("server")
 
@@ -29,7 +37,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
     """Build the application; the database must already be migrated."""
     settings = settings or get_settings()
     engine = create_engine(settings.resolved_database_url)
-    state = AppState(settings=settings, engine=engine, sessions=create_session_factory(engine))
+    signing_keys = open_signing_keys(settings)
+    service_user_tokens = ServiceUserTokens(settings, signing_keys)
+    state = AppState(
+        settings=settings,
+        engine=engine,
+        sessions=create_session_factory(engine),
+        service_user_tokens=service_user_tokens.authenticate,
+        token_issuer=service_user_tokens,
+        signing_keys=signing_keys,
+    )
     endpoint = GraphQLEndpoint(state, build_schema(settings))
 
     @contextlib.asynccontextmanager
@@ -43,8 +60,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
             Route("/graphql", endpoint, methods=["GET", "POST"]),
+            Route("/.well-known/jwks.json", jwks_endpoint),
+            Route("/users/{user_id}/auth-token", create_auth_token, methods=["POST"]),
+            *users_rest.ROUTES,
         ],
-        middleware=[Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)],
+        middleware=[
+            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+            Middleware(UnstorableTextMiddleware),
+        ],
         lifespan=lifespan,
     )
     app.state.app_state = state
@@ -125,6 +148,20 @@ def command_bootstrap(args, settings: Settings) -> int:
     return 0
 
 
+def command_rotate_signing_key(_args, settings: Settings) -> int:
+    """Add a signing key; the retired one stays published until its tokens expire."""
+    from auth.service_user_tokens import signing_key_store
+
+    store = signing_key_store(settings)
+    new_key, retired = store.rotate()
+    print(f"New signing key {new_key.kid} in {store.directory} signs from now on.")
+    for key in retired:
+        until = key.retired_at + store.publication_window
+        print(f"Retired key {key.kid}; it stays published until {until.isoformat()}.")
+    print("Running servers that share this directory pick the new key up on their next request.")
+    return 0
+
+
 def command_export_schema(args, settings: Settings) -> int:
     """Write the GraphQL schema in SDL to a file or stdout."""
     sdl = str(build_schema(settings)) + "\n"
@@ -156,6 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     bootstrap.set_defaults(handler=command_bootstrap)
+
+    rotate = commands.add_parser(
+        "rotate-signing-key", help="add a signing key for service-user tokens, retire the old one"
+    )
+    rotate.set_defaults(handler=command_rotate_signing_key)
 
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     export.add_argument("--output", "-o", default="-", help="file to write; '-' for stdout")

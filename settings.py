@@ -21,7 +21,9 @@ class Settings(BaseSettings):
     issuer: str = Field("service-users", description="`iss` claim of service-user tokens")
     audience: str = Field("service-users-api", description="`aud` claim of service-user tokens")
     signing_keys_dir: Path | None = Field(
-        None, description="Directory of Ed25519 signing keys; default `<data_dir>/signing-keys`"
+        None,
+        description="Directory of Ed25519 signing keys; default `<data_dir>/signing-keys`. "
+        "Every server process on one database must read the same keys.",
     )
 
     session_lifetime_minutes: int = Field(480, ge=5, le=7 * 24 * 60)

@@ -68,9 +68,12 @@ async def active_role(session: AsyncSession, user: User, role_id: str | None) ->
         )
     role = await attached_role(session, user, chosen)
     if role is None:
+        named = await session.get(Role, chosen)
+        shown = f"Role '{named.name}' ({chosen})" if named else f"Role id '{chosen[:64]}'"
         raise AuthenticationError(
-            f"Role '{chosen}' is not attached to user '{user.username}'; "
-            "send the id of one of the user's roles in the role_id header.",
+            f"{shown} is not attached to user '{user.username}'; send the id of one of the "
+            "user's roles in the role_id (or X-Amorphic-Role-Id) header, or no header to act "
+            "under the default role.",
             status=403,
             code="FORBIDDEN",
         )
@@ -93,11 +96,13 @@ async def _authenticate_session(db: AsyncSession, secret: str, role_id: str | No
     ).scalar_one_or_none()
     if record is None:
         raise AuthenticationError("The session token is not valid; sign in again.")
+    # The user's state is checked first because disabling a user also signs its sessions out,
+    # and "disabled" is more useful to the client than "signed out".
+    user = ensure_enabled(await db.get(User, record.user_id))
     if record.revoked_at is not None:
         raise AuthenticationError("The session was signed out; sign in again.")
     if record.expires_at <= now:
         raise AuthenticationError("The session has expired; sign in again.")
-    user = ensure_enabled(await db.get(User, record.user_id))
     role = await active_role(db, user, role_id)
     if now - record.last_seen_at >= USAGE_WRITE_INTERVAL:
         await db.execute(update(Session).where(Session.id == record.id).values(last_seen_at=now))
@@ -115,18 +120,28 @@ async def _authenticate_access_token(
     if token is None:
         raise AuthenticationError("The access token is not valid; it may have been deleted.")
     if token.status != AccessTokenStatus.ACTIVE:
-        raise AuthenticationError(f"Access token '{token.name}' is deactivated.")
+        raise AuthenticationError(
+            f"Access token '{token.name}' is deactivated; activate it again or use another "
+            "credential."
+        )
     if token.expires_at <= now:
-        raise AuthenticationError(f"Access token '{token.name}' has expired.")
+        raise AuthenticationError(
+            f"Access token '{token.name}' has expired; create a new access token."
+        )
+    user = ensure_enabled(await db.get(User, token.user_id))
     if role_id is not None and role_id != token.role_id:
         raise AuthenticationError(
-            f"Access token '{token.name}' acts under role '{token.role_id}'; "
-            "drop the role_id header or send that role.",
+            f"Access token '{token.name}' acts under its own role '{token.role_id}', but the "
+            f"role header names '{role_id[:64]}'; drop the role header or send that role.",
             status=403,
             code="FORBIDDEN",
         )
-    user = ensure_enabled(await db.get(User, token.user_id))
-    role = await active_role(db, user, token.role_id)
+    role = await attached_role(db, user, token.role_id)
+    if role is None:
+        raise AuthenticationError(
+            f"The role of access token '{token.name}' is no longer attached to user "
+            f"'{user.username}'; create a new access token with one of the user's roles."
+        )
     if token.last_used_at is None or now - token.last_used_at >= USAGE_WRITE_INTERVAL:
         await db.execute(
             update(AccessToken).where(AccessToken.id == token.id).values(last_used_at=now)

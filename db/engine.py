@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from db.serialised_session import SerialisedAsyncSession
+
 logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -63,5 +65,10 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Return a factory of sessions that keep loaded objects usable after commit."""
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    """Return a factory of sessions that keep loaded objects usable after commit.
+
+    The sessions serialise their operations, because resolvers of one request share one.
+    """
+    return async_sessionmaker(
+        engine, class_=SerialisedAsyncSession, expire_on_commit=False, autoflush=False
+    )

@@ -86,7 +86,7 @@ class Loaders:
             .where(RoleAttachment.user_id.in_(user_ids))
             .order_by(Role.name_key)
         )
-        return _grouped((await self.session.execute(statement)).tuples().all(), user_ids)
+        return _grouped((await self.session.execute(statement)).all(), user_ids)
 
     async def _tags_by_user(self, user_ids: list[str]) -> list[list[Tag]]:
         statement = (
@@ -95,7 +95,7 @@ class Loaders:
             .where(TagMember.user_id.in_(user_ids))
             .order_by(Tag.tag_key, Tag.tag_value)
         )
-        return _grouped((await self.session.execute(statement)).tuples().all(), user_ids)
+        return _grouped((await self.session.execute(statement)).all(), user_ids)
 
     async def _shares_by_resource(self, keys: list[tuple[str, str]]) -> list[list[Share]]:
         resource_ids = [resource_id for _, resource_id in keys]
@@ -125,7 +125,7 @@ class Loaders:
             .join(TagMember, TagMember.tag_id == Share.grantee_tag_id)
             .where(Share.resource_id.in_(resource_ids), Share.access_type == AccessType.OWNER)
         )
-        rows = (await self.session.execute(direct.union(through_tags))).tuples().all()
+        rows = (await self.session.execute(direct.union(through_tags))).all()
         owners: dict[tuple[str, str], list[str]] = defaultdict(list)
         for resource_type, resource_id, user_id in rows:
             if user_id not in owners[(resource_type, resource_id)]:

@@ -49,19 +49,43 @@ def _position(row: Any, keys: Sequence[str]) -> list[Any]:
 
 
 def restore_position(columns: Sequence[ColumnElement], values: Sequence[Any]) -> list[Any]:
-    """Convert decoded cursor values back to the column types; raise ValueError on a mismatch."""
+    """Convert decoded cursor values back to the column types; raise ValueError on a mismatch.
+
+    Cursors come from clients, so every value is checked to be one the database accepts as a
+    parameter: aware datetimes, and text without NUL characters or lone surrogates.
+    """
     if len(values) != len(columns):
         raise ValueError("cursor has the wrong number of sort keys")
     restored = []
     for column, value in zip(columns, values, strict=True):
-        python_type = column.type.python_type
+        # A TypeDecorator such as SQLModel's UTCDateTime reports `object`; its impl knows.
+        python_type = getattr(column.type, "impl_instance", column.type).python_type
         if python_type is datetime:
-            restored.append(datetime.fromisoformat(value))
+            restored.append(_restore_datetime(value))
         elif not isinstance(value, python_type):
             raise ValueError(f"cursor value {value!r} is not a {python_type.__name__}")
+        elif isinstance(value, str):
+            restored.append(_check_text(value))
         else:
             restored.append(value)
     return restored
+
+
+def _restore_datetime(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError(f"cursor value {value!r} is not a timestamp")
+    moment = datetime.fromisoformat(value)
+    if moment.utcoffset() is None:
+        raise ValueError(f"cursor timestamp {value!r} has no time zone")
+    return moment
+
+
+def _check_text(value: str) -> str:
+    # PostgreSQL rejects NUL in text, and UTF-8 cannot encode a lone surrogate.
+    if "\x00" in value:
+        raise ValueError("cursor text contains a NUL character")
+    value.encode("utf-8")
+    return value
 
 
 async def fetch_page(
@@ -145,5 +169,5 @@ async def count_by_parent(
     subquery = statement.where(parent_column.in_(parent_ids)).subquery()
     parent = subquery.c[parent_column.key]
     counted = select(parent, func.count()).group_by(parent)
-    counts = dict((await session.execute(counted)).tuples().all())
+    counts = dict((await session.execute(counted)).all())
     return {parent_id: counts.get(parent_id, 0) for parent_id in parent_ids}

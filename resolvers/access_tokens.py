@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from auth.identity import Identity
+from auth.identity import CredentialKind, Identity
 from auth.secrets import ACCESS_TOKEN_DISPLAY_LENGTH, ACCESS_TOKEN_PREFIX, hash_secret, new_secret
 from db.clock import utcnow
 from db.tables import AccessToken, AccessTokenStatus, RoleAttachment
@@ -15,7 +15,7 @@ from resolvers.audit import AuditNote
 from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, fail, not_found
 from resolvers.lookups import get_role
-from resolvers.validation import check_text
+from resolvers.validation import check_text, is_storable
 
 NAME_MAX_LENGTH = 128
 
@@ -29,7 +29,7 @@ class CreatedAccessToken:
 
 
 def _check_expiry(expires_at: datetime, max_days: int) -> datetime:
-    if expires_at.tzinfo is None:
+    if expires_at.utcoffset() is None:
         raise fail(
             ErrorCode.BAD_USER_INPUT,
             f"Expiry '{expires_at.isoformat()}' has no time zone; send an ISO 8601 time with an "
@@ -67,6 +67,7 @@ async def create_access_token(
     name = check_text(name, "name", NAME_MAX_LENGTH, required=True)
     description = check_text(description, "description", 1000)
     expires_at = _check_expiry(expires_at, ctx.settings.access_token_max_days)
+
     role = await get_role(ctx.session, role_id)
     if await ctx.session.get(RoleAttachment, (identity.user.id, role.id)) is None:
         raise fail(
@@ -75,6 +76,17 @@ async def create_access_token(
             "token can only carry one of its owner's roles.",
             "roleId",
         )
+    if identity.credential == CredentialKind.ACCESS_TOKEN and role.id != identity.role.id:
+        # The role of an access token cannot be switched, so a token must not mint another
+        # token with a stronger role.
+        raise fail(
+            ErrorCode.FORBIDDEN,
+            f"This request authenticated with an access token acting under role "
+            f"'{identity.role.name}', so the new token can only carry that role; sign in to "
+            f"create a token with role '{role.name}'.",
+            "roleId",
+        )
+
     secret = new_secret(ACCESS_TOKEN_PREFIX)
     token = AccessToken(
         user_id=identity.user.id,
@@ -98,7 +110,7 @@ async def _token_for_management(
 ) -> tuple[Identity, AccessToken]:
     """Return a PAT the caller may manage: its own, or a service user's PAT for an owner."""
     identity = policy.require_identity(ctx.identity)
-    token = await ctx.session.get(AccessToken, token_id)
+    token = await ctx.session.get(AccessToken, token_id) if is_storable(token_id) else None
     if token is None:
         raise not_found("access token", token_id, "tokenId")
     if token.user_id == identity.user.id:

@@ -29,7 +29,8 @@ def decode_cursor(cursor: str, columns: Sequence[ColumnElement]) -> list[Any]:
         if not isinstance(values, list):
             raise ValueError("cursor is not a list")
         return restore_position(columns, values)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as error:
+    # RecursionError: the JSON decoder raises it for deeply nested arrays.
+    except (ValueError, TypeError, RecursionError, binascii.Error) as error:
         raise fail(
             ErrorCode.BAD_USER_INPUT,
             f"The cursor '{cursor[:60]}' is malformed or belongs to another list; pass an "

@@ -3,11 +3,13 @@
 Use cases call these checks; each raises UseCaseError with the code the client sees.
 """
 
-from sqlalchemy import exists, select
+from sqlalchemy import CompoundSelect, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from auth.identity import Identity
-from db.tables import Permission, RoleAttachment, Share, TagMember, User
+from db.tables import AuditEvent, Permission, RoleAttachment, Share, TagMember, User
+from db.tables.roles import SUPER_ADMIN_ROLE_ID
 from db.tables.shares import AccessType, ResourceType
 from resolvers.errors import ErrorCode, fail
 
@@ -95,6 +97,24 @@ async def user_has_owner_access(
     return bool((await session.execute(statement)).scalar())
 
 
+async def person_has_owner_access(
+    session: AsyncSession, person: User, resource_type: ResourceType, resource_id: str
+) -> bool:
+    """Tell whether a person keeps Owner access outside of any one request's active role.
+
+    Checked on every request with a service-user token: an OWNER share directly or through a
+    tag, or SystemRole-SuperAdmin attached to the person.
+    """
+    if await user_has_owner_access(session, person.id, resource_type, resource_id):
+        return True
+    statement = select(
+        exists().where(
+            RoleAttachment.user_id == person.id, RoleAttachment.role_id == SUPER_ADMIN_ROLE_ID
+        )
+    )
+    return bool((await session.execute(statement)).scalar())
+
+
 async def has_owner_access(
     session: AsyncSession, identity: Identity, resource_type: ResourceType, resource_id: str
 ) -> bool:
@@ -122,10 +142,30 @@ async def require_owner_access(
     return identity
 
 
+async def require_token_revoker(
+    session: AsyncSession, identity: Identity, token_id: str, issued_by_id: str, service_user: User
+) -> Identity:
+    """Allow the person who issued a service-user token, and owners of its service user."""
+    if identity.person.id == issued_by_id:
+        return identity
+    if await has_owner_access(session, identity, ResourceType.SERVICE_USER, service_user.id):
+        return identity
+    raise fail(
+        ErrorCode.FORBIDDEN,
+        f"Only owners of service user '{service_user.username}' and the person who issued "
+        f"token '{token_id}' can revoke it.",
+        "tokenId",
+    )
+
+
 async def require_user_manager(
     session: AsyncSession, identity: Identity | None, target: User
 ) -> Identity:
-    """Require the right to manage a user: Owner access for a service user, else USERS_MANAGE."""
+    """Require the right to manage a user: Owner access for a service user, else USERS_MANAGE.
+
+    A regular user who holds SystemRole-SuperAdmin is managed only under that role, so that
+    USERS_MANAGE alone cannot disable, sign out or strip the administrators.
+    """
     if target.is_service_user:
         return await require_owner_access(
             session,
@@ -134,7 +174,22 @@ async def require_user_manager(
             target.id,
             f"service user '{target.username}'",
         )
-    return require_permission(identity, Permission.USERS_MANAGE)
+    identity = require_permission(identity, Permission.USERS_MANAGE)
+    if identity.is_super_admin or identity.user.id == target.id:
+        return identity
+    holds_super_admin = select(
+        exists().where(
+            RoleAttachment.user_id == target.id, RoleAttachment.role_id == SUPER_ADMIN_ROLE_ID
+        )
+    )
+    if (await session.execute(holds_super_admin)).scalar():
+        raise fail(
+            ErrorCode.FORBIDDEN,
+            f"User '{target.username}' holds SystemRole-SuperAdmin; only the active role "
+            "SystemRole-SuperAdmin can manage it.",
+            "userId",
+        )
+    return identity
 
 
 async def require_role_grantable(
@@ -155,3 +210,89 @@ async def require_role_grantable(
             "attached to you.",
             "roleId",
         )
+
+
+async def require_service_user_sharer(
+    session: AsyncSession, identity: Identity | None, service_user: User
+) -> Identity:
+    """Require a person with Owner access to share a service user or take a share away.
+
+    Service-user identities never share service users, so that no chain of service users
+    can reach one.
+    """
+    identity = require_person(identity, "share service users or remove their shares")
+    return await require_owner_access(
+        session,
+        identity,
+        ResourceType.SERVICE_USER,
+        service_user.id,
+        f"service user '{service_user.username}'",
+    )
+
+
+def require_application_access(
+    identity: Identity | None, permission: Permission, application: str
+) -> Identity:
+    """Reject service users whatever their role, and people whose role lacks `permission`."""
+    identity = require_identity(identity)
+    if identity.is_service_user:
+        raise fail(
+            ErrorCode.NOT_SUPPORTED_FOR_SERVICE_USER,
+            f"Service user '{identity.user.username}' cannot use the {application} application "
+            "whatever its role; vertical applications are for regular users only.",
+            "application",
+        )
+    return require_permission(identity, permission)
+
+
+def shared_resource_ids(
+    user_id: str, resource_type: ResourceType, access_type: AccessType | None = None
+) -> CompoundSelect:
+    """Select the ids of resources of one type shared with a user, directly or through a tag.
+
+    With `access_type`, only shares of that access type count.
+    """
+    direct = select(Share.resource_id).where(
+        Share.resource_type == resource_type, Share.grantee_user_id == user_id
+    )
+    through_tags = (
+        select(Share.resource_id)
+        .join(TagMember, TagMember.tag_id == Share.grantee_tag_id)
+        .where(Share.resource_type == resource_type, TagMember.user_id == user_id)
+    )
+    if access_type is not None:
+        direct = direct.where(Share.access_type == access_type)
+        through_tags = through_tags.where(Share.access_type == access_type)
+    return direct.union(through_tags)
+
+
+async def has_any_access(
+    session: AsyncSession, identity: Identity, resource_type: ResourceType, resource_id: str
+) -> bool:
+    """Tell whether the identity may see a resource: super admin role, or a share of any type."""
+    if identity.is_super_admin:
+        return True
+    shared = shared_resource_ids(identity.user.id, resource_type).subquery()
+    statement = select(exists().where(shared.c.resource_id == resource_id))
+    return bool((await session.execute(statement)).scalar())
+
+
+def visible_audit_events(identity: Identity) -> ColumnElement | None:
+    """Return the condition on audit events an identity may read, or None for all of them.
+
+    Super admins read every event. Others read the events they caused (as the person or as
+    the effective identity) and the events about resources they have Owner access to.
+    """
+    if identity.is_super_admin:
+        return None
+    own = or_(AuditEvent.actor_id == identity.user.id, AuditEvent.user_id == identity.user.id)
+    owned_targets = [
+        and_(
+            AuditEvent.target_type == resource_type.value,
+            AuditEvent.target_id.in_(
+                shared_resource_ids(identity.user.id, resource_type, AccessType.OWNER)
+            ),
+        )
+        for resource_type in ResourceType
+    ]
+    return or_(own, *owned_targets)

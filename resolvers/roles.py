@@ -1,5 +1,7 @@
 """Use cases for roles: create roles, attach and detach them, choose the default role."""
 
+import unicodedata
+
 from sqlalchemy import delete, select
 
 from db.paging import Page, count_rows, fetch_page
@@ -19,6 +21,15 @@ ROLE_SORT_COLUMNS = (Role.name_key, Role.id)
 ROLE_SORT_KEYS = ("name_key", "id")
 
 
+def role_name_key(name: str) -> str:
+    """Return the form role names are compared in: NFKC-normalised and lower-cased.
+
+    NFKC maps look-alikes such as fullwidth letters to ASCII, so a name spelled in fullwidth
+    letters clashes with its ASCII spelling.
+    """
+    return unicodedata.normalize("NFKC", name).lower()
+
+
 async def list_roles(ctx: RequestContext, first: int, after: str | None) -> tuple[Page, int]:
     """Return one page of roles ordered by name, and the number of roles."""
     policy.require_identity(ctx.identity)
@@ -31,6 +42,28 @@ async def list_roles(ctx: RequestContext, first: int, after: str | None) -> tupl
     return page, await count_rows(ctx.session, statement)
 
 
+def _check_role_name(name: str) -> tuple[str, str]:
+    """Return the stripped role name and its comparison key, rejecting reserved names."""
+    name = check_text(name, "name", ROLE_NAME_MAX_LENGTH, required=True)
+    name_key = role_name_key(name)
+    if len(name_key) > ROLE_NAME_MAX_LENGTH:
+        # NFKC can lengthen text, for example a ligature becomes several letters.
+        raise fail(
+            ErrorCode.BAD_USER_INPUT,
+            f"Role name '{name}' is longer than {ROLE_NAME_MAX_LENGTH} characters once "
+            "normalised; choose a shorter name.",
+            "name",
+        )
+    if name_key.startswith("systemrole-"):
+        raise fail(
+            ErrorCode.BAD_USER_INPUT,
+            f"Role name '{name}' is reserved: names starting with 'SystemRole-' belong to "
+            "system roles.",
+            "name",
+        )
+    return name, name_key
+
+
 async def create_role(
     ctx: RequestContext,
     note: AuditNote,
@@ -39,33 +72,30 @@ async def create_role(
     description: str | None,
     permissions: list[Permission],
 ) -> Role:
-    """Create a custom role with a set of permissions."""
+    """Create a custom role with permissions that the caller's active role grants."""
     identity = policy.require_permission(ctx.identity, Permission.ROLES_MANAGE)
-    name = check_text(name, "name", ROLE_NAME_MAX_LENGTH, required=True)
-    if name.lower().startswith("systemrole-"):
-        raise fail(
-            ErrorCode.BAD_USER_INPUT,
-            f"Role name '{name}' is reserved: names starting with 'SystemRole-' belong to "
-            "system roles.",
-            "name",
-        )
+    name, name_key = _check_role_name(name)
+    description = check_text(description, "description", 1000)
+
     existing = (
-        await ctx.session.execute(select(Role.name).where(Role.name_key == name.lower()))
+        await ctx.session.execute(select(Role.name).where(Role.name_key == name_key))
     ).scalar_one_or_none()
     if existing is not None:
         raise fail(ErrorCode.CONFLICT, f"A role named '{existing}' already exists.", "name")
-    granted = [p for p in permissions if not identity.has_permission(p)]
-    if granted:
-        names = ", ".join(p.value for p in granted)
+
+    missing = sorted({p.value for p in permissions if not identity.has_permission(p)})
+    if missing:
         raise fail(
             ErrorCode.FORBIDDEN,
-            f"You cannot create a role with permissions your active role lacks: {names}.",
+            "You cannot create a role with permissions your active role lacks: "
+            f"{', '.join(missing)}.",
             "permissions",
         )
+
     role = Role(
         name=name,
-        name_key=name.lower(),
-        description=check_text(description, "description", 1000),
+        name_key=name_key,
+        description=description,
         permissions=sorted({p.value for p in permissions}),
         created_by_id=identity.person.id,
     )
@@ -77,6 +107,12 @@ async def create_role(
 
 async def _attachment(ctx: RequestContext, user_id: str, role_id: str) -> RoleAttachment | None:
     return await ctx.session.get(RoleAttachment, (user_id, role_id))
+
+
+async def _lock_user(ctx: RequestContext, user_id: str) -> None:
+    # Two detaches of different roles of one user must not both count the other's role as
+    # remaining. PostgreSQL locks the row here; SQLite mutations already hold the write lock.
+    await ctx.session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
 
 async def attach_role(ctx: RequestContext, note: AuditNote, user_id: str, role_id: str) -> User:
@@ -109,6 +145,16 @@ async def attach_role(ctx: RequestContext, note: AuditNote, user_id: str, role_i
     return user
 
 
+async def _other_roles(ctx: RequestContext, user_id: str, role_id: str) -> list[Role]:
+    statement = (
+        select(Role)
+        .join(RoleAttachment, RoleAttachment.role_id == Role.id)
+        .where(RoleAttachment.user_id == user_id, Role.id != role_id)
+        .order_by(Role.name_key)
+    )
+    return list((await ctx.session.execute(statement)).scalars())
+
+
 async def detach_role(ctx: RequestContext, note: AuditNote, user_id: str, role_id: str) -> User:
     """Detach a role from a user, keeping at least one role and choosing a new default."""
     user = await get_user(ctx.session, user_id)
@@ -117,22 +163,15 @@ async def detach_role(ctx: RequestContext, note: AuditNote, user_id: str, role_i
     identity = await policy.require_user_manager(ctx.session, ctx.identity, user)
     role = await get_role(ctx.session, role_id)
     await policy.require_role_grantable(ctx.session, identity, role.id, role.name)
+
+    await _lock_user(ctx, user.id)
     if await _attachment(ctx, user.id, role.id) is None:
         raise fail(
             ErrorCode.NOT_FOUND,
             f"Role '{role.name}' is not attached to user '{user.username}'.",
             "roleId",
         )
-    remaining = list(
-        (
-            await ctx.session.execute(
-                select(Role)
-                .join(RoleAttachment, RoleAttachment.role_id == Role.id)
-                .where(RoleAttachment.user_id == user.id, Role.id != role.id)
-                .order_by(Role.name_key)
-            )
-        ).scalars()
-    )
+    remaining = await _other_roles(ctx, user.id, role.id)
     if not remaining:
         raise fail(
             ErrorCode.PRECONDITION_FAILED,
@@ -142,6 +181,7 @@ async def detach_role(ctx: RequestContext, note: AuditNote, user_id: str, role_i
         )
     if role.id == SUPER_ADMIN_ROLE_ID and user.enabled:
         await ensure_not_last_super_admin(ctx.session, user, "stripped of SystemRole-SuperAdmin")
+
     await ctx.session.execute(
         delete(RoleAttachment).where(
             RoleAttachment.user_id == user.id, RoleAttachment.role_id == role.id

@@ -1,5 +1,6 @@
 """Use cases for regular users: create, enable, disable, and the user lists."""
 
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import Select, or_, select, update
@@ -12,11 +13,17 @@ from db.tables.roles import DEFAULT_USERS_ROLE_ID
 from resolvers import policy
 from resolvers.audit import AuditNote
 from resolvers.context import RequestContext
-from resolvers.errors import ErrorCode, UseCaseError, UserError, fail
+from resolvers.errors import ErrorCode, UseCaseError, UserError, fail, not_found
 from resolvers.lookups import find_user_by_username, get_user
 from resolvers.pagination import check_first, decode_cursor
 from resolvers.super_admins import ensure_not_last_super_admin
-from resolvers.validation import check_text, check_username, normalise_email, username_key
+from resolvers.validation import (
+    check_text,
+    check_username,
+    is_storable,
+    normalise_email,
+    username_key,
+)
 
 USER_SORT_COLUMNS = (User.username_key, User.id)
 USER_SORT_KEYS = ("username_key", "id")
@@ -38,9 +45,7 @@ def _filtered_users(user_filter: UserFilter) -> Select:
     if user_filter.enabled is not None:
         statement = statement.where(User.enabled.is_(user_filter.enabled))
     if user_filter.search:
-        needle = user_filter.search.strip().lower()
-        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
+        pattern = _search_pattern(user_filter.search)
         statement = statement.where(
             or_(
                 User.username_key.like(pattern, escape="\\"),
@@ -48,6 +53,23 @@ def _filtered_users(user_filter: UserFilter) -> Select:
             )
         )
     return statement
+
+
+def _search_pattern(search: str) -> str:
+    """Return a LIKE pattern matching the search text anywhere, with `%` and `_` taken literally.
+
+    The text is normalised as usernames and emails are for comparison (NFKC, lower case).
+    """
+    needle = unicodedata.normalize("NFKC", search.strip()).lower()
+    if not is_storable(needle):
+        raise fail(
+            ErrorCode.BAD_USER_INPUT,
+            "The search text contains a control character or an invalid Unicode surrogate; "
+            "remove it.",
+            ["filter", "search"],
+        )
+    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 async def list_users(
@@ -67,9 +89,10 @@ async def list_users(
 async def find_user(ctx: RequestContext, user_id: str) -> User:
     """Return one user by id, for any authenticated identity."""
     policy.require_identity(ctx.identity)
-    user = await ctx.loaders.user.load(user_id)
+    # An id the database cannot take as a parameter names no user either.
+    user = await ctx.loaders.user.load(user_id) if is_storable(user_id) else None
     if user is None:
-        raise fail(ErrorCode.NOT_FOUND, f"No user has the id '{user_id}'.", "userId")
+        raise not_found("user", user_id, "userId")
     return user
 
 

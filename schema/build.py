@@ -10,10 +10,19 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
+from schema.audit_queries import AuditQueries
+from schema.datasource_queries import DatasourceQueries
+from schema.deletion_queries import DeletionQueries
 from schema.extensions import ErrorCodes
 from schema.mutations.access_tokens import AccessTokenMutations
+from schema.mutations.applications import ApplicationMutations
+from schema.mutations.assumption import AssumptionMutations
+from schema.mutations.datasources import DatasourceMutations
+from schema.mutations.deletion import DeletionMutations
 from schema.mutations.roles import RoleMutations
+from schema.mutations.service_users import ServiceUserMutations
 from schema.mutations.sessions import SessionMutations
+from schema.mutations.sharing import SharingMutations
 from schema.mutations.tags import TagMutations
 from schema.mutations.users import UserMutations
 from schema.queries import IdentityQueries
@@ -25,7 +34,7 @@ from settings import Settings
 
 
 @strawberry.type
-class Query(IdentityQueries):
+class Query(IdentityQueries, DatasourceQueries, AuditQueries, DeletionQueries):
     pass
 
 
@@ -36,6 +45,12 @@ class Mutation(
     RoleMutations,
     TagMutations,
     AccessTokenMutations,
+    ServiceUserMutations,
+    SharingMutations,
+    DeletionMutations,
+    DatasourceMutations,
+    ApplicationMutations,
+    AssumptionMutations,
 ):
     pass
 

@@ -5,12 +5,16 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from resolvers import policy, roles, tags, users
-from resolvers.errors import ErrorCode, fail
+from db import tables
+from resolvers import datasources, policy, roles, tags, users
+from resolvers.errors import ErrorCode, UseCaseError, fail, not_found
 from resolvers.pagination import DEFAULT_PAGE_SIZE
+from resolvers.validation import is_storable
+from resolvers.visibility import require_credential_reader
 from schema.connection import Connection
 from schema.node import Node, from_global_id
 from schema.types.credentials import AccessToken, ServiceUserToken, Session
+from schema.types.datasources import Datasource
 from schema.types.roles import Role
 from schema.types.tags import Tag
 from schema.types.users import User
@@ -36,21 +40,57 @@ class UserFilter:
     )
 
 
-async def _load_node(info: Info, type_name: str, object_id: str):
-    loaders = info.context.loaders
-    converters = {
-        "User": (loaders.user, User.from_row),
-        "Role": (loaders.role, Role.from_row),
-        "Tag": (loaders.tag, Tag.from_row),
-    }
-    from schema.types.datasources import Datasource
+# Node types whose objects `node` does not load yet; it returns null for their global ids.
+# NOTE: service-user tokens, shares and audit events have their own visibility rules,
+# which their queries apply; `node` returns null for them until it applies the same rules.
+UNLOADED_NODE_TYPES = frozenset({"ServiceUserToken", "Share", "AuditEvent"})
 
-    converters["Datasource"] = (loaders.datasource, Datasource.from_row)
-    if type_name not in converters:
+
+async def _load_node(info: Info, type_name: str, object_id: str) -> Node | None:
+    """Load the object a global id names; None when it is missing or hidden from the caller."""
+    ctx = info.context
+    if type_name == "User":
+        user = await ctx.loaders.user.load(object_id)
+        return User.from_row(user) if user else None
+    if type_name == "Role":
+        role = await ctx.loaders.role.load(object_id)
+        return Role.from_row(role) if role else None
+    if type_name == "Tag":
+        tag = await ctx.loaders.tag.load(object_id)
+        return Tag.from_row(tag) if tag else None
+    if type_name == "Datasource":
+        try:
+            datasource = await datasources.find_datasource(ctx, object_id)
+        except UseCaseError:
+            return None
+        return Datasource.from_row(datasource)
+    if type_name == "AccessToken":
+        token = await ctx.session.get(tables.AccessToken, object_id)
+        visible = token is not None and await _may_read_credentials(ctx, token.user_id)
+        return AccessToken.from_row(token) if visible else None
+    if type_name == "Session":
+        session = await ctx.session.get(tables.Session, object_id)
+        visible = session is not None and await _may_read_credentials(ctx, session.user_id)
+        return Session.from_row(session) if visible else None
+    if type_name in UNLOADED_NODE_TYPES:
         return None
-    loader, convert = converters[type_name]
-    row = await loader.load(object_id)
-    return convert(row) if row else None
+    raise fail(
+        ErrorCode.BAD_USER_INPUT,
+        f"The global id names the type '{type_name}', which has no objects; pass the `id` "
+        "field of an object.",
+        "id",
+    )
+
+
+async def _may_read_credentials(ctx, user_id: str) -> bool:
+    owner = await ctx.loaders.user.load(user_id)
+    if owner is None:
+        return False
+    try:
+        await require_credential_reader(ctx, owner, "credentials")
+    except UseCaseError:
+        return False
+    return True
 
 
 @strawberry.type
@@ -112,9 +152,9 @@ class IdentityQueries:
     @strawberry.field(description="One role by plain id.")
     async def role(self, info: Info, role_id: strawberry.ID) -> Role:
         policy.require_identity(info.context.identity)
-        row = await info.context.loaders.role.load(role_id)
+        row = await info.context.loaders.role.load(role_id) if is_storable(role_id) else None
         if row is None:
-            raise fail(ErrorCode.NOT_FOUND, f"No role has the id '{role_id}'.", "roleId")
+            raise not_found("role", role_id, "roleId")
         return Role.from_row(row)
 
     @strawberry.field(description="Tags ordered by key and value.")
@@ -127,9 +167,9 @@ class IdentityQueries:
     @strawberry.field(description="One tag by plain id.")
     async def tag(self, info: Info, tag_id: strawberry.ID) -> Tag:
         policy.require_identity(info.context.identity)
-        row = await info.context.loaders.tag.load(tag_id)
+        row = await info.context.loaders.tag.load(tag_id) if is_storable(tag_id) else None
         if row is None:
-            raise fail(ErrorCode.NOT_FOUND, f"No tag has the id '{tag_id}'.", "tagId")
+            raise not_found("tag", tag_id, "tagId")
         return Tag.from_row(row)
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import text
 
 from server import create_app
 from settings import Settings
+from tests.support.databases import snapshot
 
 ME = "{ me { user { username } } }"
 INTROSPECTION = "{ __schema { queryType { name } } }"
@@ -73,8 +74,10 @@ async def test_query_via_get_rejected(api, admin):
 
 
 async def test_depth_limit_rejects_deep_query(api, admin, settings):
-    nested = "createdBy { " * (settings.max_query_depth + 1) + "username" + " }" * (
-        settings.max_query_depth + 1
+    nested = (
+        "createdBy { " * (settings.max_query_depth + 1)
+        + "username"
+        + " }" * (settings.max_query_depth + 1)
     )
     result = await api.execute("{ me { user { " + nested + " } } }", token=admin.token)
 
@@ -152,3 +155,45 @@ async def test_graphiql_served_only_when_enabled(settings, api):
     assert "graphiql" not in disabled.text.lower()
     assert enabled.status_code == 200
     assert "graphiql" in enabled.text.lower()
+
+
+async def test_nul_character_in_variables_rejected(api, admin, engine):
+    before = await snapshot(engine)
+
+    result = await api.execute(
+        "query($id: ID!) { user(userId: $id) { username } }",
+        {"id": "abc\x00def"},
+        token=admin.token,
+    )
+
+    assert result.status == 400
+    assert result.error_codes == ["BAD_USER_INPUT"]
+    assert await snapshot(engine) == before
+
+
+async def test_nul_escape_in_document_rejected(api, admin):
+    result = await api.execute('{ user(userId: "abc\\u0000def") { username } }', token=admin.token)
+
+    assert result.status == 400
+    assert result.error_codes == ["BAD_USER_INPUT"]
+
+
+async def test_lone_surrogate_in_variables_rejected(api, admin):
+    body = '{"query": "query($s: String) { users(filter: {search: $s}) { totalCount } }",'
+    body += ' "variables": {"s": "\\ud800"}}'
+    response = await api.client.post(
+        "/graphql",
+        content=body,
+        headers={"Content-Type": "application/json", "Authorization": admin.token},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_nul_in_rest_query_string_rejected(api, admin):
+    response = await api.client.get(
+        "/users?action=get%00service_users", headers={"Authorization": admin.token}
+    )
+
+    assert response.status_code == 400

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from auth.authenticate import ServiceUserTokenAuthenticator
+from auth.service_user_tokens import ServiceUserTokens
+from auth.signing_keys import SigningKeyStore
 from settings import Settings
 
 
@@ -16,4 +18,5 @@ class AppState:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     service_user_tokens: ServiceUserTokenAuthenticator | None = None
-    token_issuer: object | None = None
+    token_issuer: ServiceUserTokens | None = None
+    signing_keys: SigningKeyStore | None = None

@@ -1,0 +1,1 @@
+"""REST endpoints of the platform, with its field names, beside the GraphQL API."""
