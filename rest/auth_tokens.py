@@ -13,29 +13,17 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from auth.authenticate import authenticate
 from auth.identity import AuthenticationError
 from resolvers import assumption
-from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, UserError
 from resolvers.mutation import run_mutation
-from web.errors import authentication_error_response
-from web.graphql_endpoint import client_address
+from web.errors import HTTP_STATUS_BY_CODE, authentication_error_response
+from web.request_context import authenticated_context
 from web.request_id import request_id_from
 from web.state import AppState
 
 logger = logging.getLogger(__name__)
 
-HTTP_STATUS = {
-    ErrorCode.UNAUTHENTICATED: 401,
-    ErrorCode.FORBIDDEN: 403,
-    ErrorCode.NOT_SUPPORTED_FOR_SERVICE_USER: 403,
-    ErrorCode.NOT_FOUND: 404,
-    ErrorCode.BAD_USER_INPUT: 400,
-    ErrorCode.CONFLICT: 409,
-    ErrorCode.PRECONDITION_FAILED: 412,
-    ErrorCode.RATE_LIMITED: 429,
-}
 # Input fields of the use case, by the name this endpoint uses for them.
 REST_FIELD_NAMES = {
     "serviceUserId": "UserId",
@@ -72,7 +60,7 @@ def error_response(errors: list[UserError], request_id: str) -> JSONResponse:
             for error in errors
         ],
     }
-    status = HTTP_STATUS.get(errors[0].code, 400)
+    status = HTTP_STATUS_BY_CODE.get(errors[0].code, 400)
     return JSONResponse(body, status_code=status, headers={"X-Request-Id": request_id})
 
 
@@ -126,13 +114,9 @@ async def create_auth_token(request: Request) -> JSONResponse:
     outcome = "ok"
     async with state.sessions() as db:
         try:
-            identity = await authenticate(db, request.headers, state.service_user_tokens)
-            if identity is None:
-                raise AuthenticationError(
-                    "Authentication required: send a session token or access token in the "
-                    "Authorization header."
-                )
-            db.expunge_all()
+            ctx = await authenticated_context(
+                state, request, db, request_id, credential_required=True
+            )
         except AuthenticationError as error:
             await db.rollback()
             logger.info(
@@ -142,15 +126,7 @@ async def create_auth_token(request: Request) -> JSONResponse:
                 error.code,
             )
             return authentication_error_response(error, request_id)
-        ctx = RequestContext(
-            session=db,
-            identity=identity,
-            settings=state.settings,
-            request_id=request_id,
-            client_ip=client_address(request),
-            user_agent=request.headers.get("user-agent"),
-            token_issuer=state.token_issuer,
-        )
+        identity = ctx.identity
         try:
             role_id, minutes, reason = _parse_input(await _read_body(request))
         except InvalidBody as invalid:

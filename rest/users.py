@@ -13,15 +13,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from auth.authenticate import authenticate
 from auth.identity import AuthenticationError
 from db.tables import Role, User
-from resolvers import policy, users
+from resolvers import users
 from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, UseCaseError, fail
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, encode_cursor
-from web.errors import authentication_error_response, graphql_error_response
-from web.graphql_endpoint import client_address
+from web.errors import (
+    HTTP_STATUS_BY_CODE,
+    authentication_error_response,
+    graphql_error_response,
+)
+from web.request_context import authenticated_context
 from web.request_id import request_id_from
 from web.state import AppState
 
@@ -29,17 +32,6 @@ logger = logging.getLogger(__name__)
 
 SERVICE_USERS_ACTION = "get_service_users"
 ACCEPTED_ACTIONS = (SERVICE_USERS_ACTION,)
-
-HTTP_STATUS_BY_CODE = {
-    ErrorCode.BAD_USER_INPUT: 400,
-    ErrorCode.UNAUTHENTICATED: 401,
-    ErrorCode.FORBIDDEN: 403,
-    ErrorCode.NOT_FOUND: 404,
-    ErrorCode.CONFLICT: 409,
-    ErrorCode.PRECONDITION_FAILED: 412,
-    ErrorCode.NOT_SUPPORTED_FOR_SERVICE_USER: 403,
-    ErrorCode.RATE_LIMITED: 429,
-}
 
 Handler = Callable[[RequestContext, Request], Awaitable[dict[str, Any]]]
 
@@ -126,7 +118,9 @@ async def _serve(request: Request, handler: Handler) -> Response:
     request_id = request_id_from(request.headers)
     async with state.sessions() as db:
         try:
-            identity = await authenticate(db, request.headers, state.service_user_tokens)
+            context = await authenticated_context(
+                state, request, db, request_id, credential_required=True
+            )
         except AuthenticationError as error:
             await db.rollback()
             logger.info(
@@ -137,16 +131,8 @@ async def _serve(request: Request, handler: Handler) -> Response:
                 error.code,
             )
             return authentication_error_response(error, request_id)
-        context = RequestContext(
-            session=db,
-            identity=identity,
-            settings=state.settings,
-            request_id=request_id,
-            client_ip=client_address(request),
-            user_agent=request.headers.get("user-agent"),
-        )
+        identity = context.identity
         try:
-            policy.require_identity(identity)
             body = await handler(context, request)
         except UseCaseError as error:
             response = _error_response(error, request_id)

@@ -3,6 +3,19 @@
 from starlette.responses import JSONResponse
 
 from auth.identity import AuthenticationError
+from resolvers.errors import ErrorCode
+
+# HTTP status of a REST answer that fails with an expected error code.
+HTTP_STATUS_BY_CODE = {
+    ErrorCode.BAD_USER_INPUT: 400,
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.NOT_SUPPORTED_FOR_SERVICE_USER: 403,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.CONFLICT: 409,
+    ErrorCode.PRECONDITION_FAILED: 412,
+    ErrorCode.RATE_LIMITED: 429,
+}
 
 
 def graphql_error_response(

@@ -7,11 +7,11 @@ from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
-from auth.authenticate import authenticate
 from auth.identity import AuthenticationError
 from resolvers.context import RequestContext
 from web.errors import authentication_error_response
 from web.metrics import GRAPHQL_DURATION, GRAPHQL_REQUESTS
+from web.request_context import authenticated_context
 from web.request_id import request_id_from
 from web.state import AppState
 
@@ -23,11 +23,6 @@ CONTEXT_KEY = "service_users.context"
 class _StrawberryApp(GraphQL):
     async def get_context(self, request, response) -> RequestContext:
         return request.scope[CONTEXT_KEY]
-
-
-def client_address(request: Request) -> str | None:
-    """Return the peer address of the connection (proxies are not trusted here)."""
-    return request.client.host if request.client else None
 
 
 class GraphQLEndpoint:
@@ -56,9 +51,7 @@ class GraphQLEndpoint:
 
         async with self.state.sessions() as db:
             try:
-                identity = await authenticate(db, request.headers, self.state.service_user_tokens)
-                # Detached rows keep their values when a mutation rolls the session back.
-                db.expunge_all()
+                context = await authenticated_context(self.state, request, db, request_id)
             except AuthenticationError as error:
                 await db.rollback()
                 GRAPHQL_REQUESTS.labels("unauthenticated").inc()
@@ -68,15 +61,7 @@ class GraphQLEndpoint:
                 response = authentication_error_response(error, request_id)
                 await response(scope, receive, send)
                 return
-            context = RequestContext(
-                session=db,
-                identity=identity,
-                settings=self.state.settings,
-                request_id=request_id,
-                client_ip=client_address(request),
-                user_agent=request.headers.get("user-agent"),
-                token_issuer=self.state.token_issuer,
-            )
+            identity = context.identity
             scope[CONTEXT_KEY] = context
             try:
                 await self.graphql(scope, receive, send_with_request_id)
