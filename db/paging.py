@@ -58,7 +58,7 @@ def restore_position(columns: Sequence[ColumnElement], values: Sequence[Any]) ->
         raise ValueError("cursor has the wrong number of sort keys")
     restored = []
     for column, value in zip(columns, values, strict=True):
-        # A TypeDecorator such as SQLModel's UTCDateTime reports `object`; its impl knows.
+        # A TypeDecorator such as SQLModel's UTCDateTime reports `object`, so its impl is asked.
         python_type = getattr(column.type, "impl_instance", column.type).python_type
         if python_type is datetime:
             restored.append(_restore_datetime(value))

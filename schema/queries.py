@@ -41,8 +41,8 @@ class UserFilter:
 
 
 # Node types whose objects `node` does not load yet; it returns null for their global ids.
-# NOTE: service-user tokens, shares and audit events have their own visibility rules,
-# which their queries apply; `node` returns null for them until it applies the same rules.
+# NOTE: service-user tokens, shares and audit events have their own visibility rules. Their
+# queries apply them, and `node` returns null for these types until it applies them too.
 UNLOADED_NODE_TYPES = frozenset({"ServiceUserToken", "Share", "AuditEvent"})
 
 

@@ -143,8 +143,8 @@ async def test_audit_events_malformed_cursor(api, world):
 
 @pytest.mark.parametrize(
     ("event_filter", "field"),
-    [({"targetId": "robot\x00"}, "targetId"), ({"outcome": "SUCCESS-OR-FAILURE"}, "outcome")],
-    ids=["NUL character", "longer than the column"],
+    [({"targetId": "robot\x01"}, "targetId"), ({"outcome": "SUCCESS-OR-FAILURE"}, "outcome")],
+    ids=["control character", "longer than the column"],
 )
 async def test_audit_events_bad_filter(api, world, event_filter, field):
     result = await api.execute(

@@ -263,8 +263,8 @@ async def test_datasource_by_id_for_tag_owner(api, world):
 
 @pytest.mark.parametrize(
     "make_id",
-    [lambda w: w.datasource_id, lambda w: "no-such-datasource", lambda w: "sales\x00"],
-    ids=["unshared", "unknown", "NUL character"],
+    [lambda w: w.datasource_id, lambda w: "no-such-datasource", lambda w: "sales\x01"],
+    ids=["unshared", "unknown", "control character"],
 )
 async def test_datasource_by_id_hidden_when_not_shared(api, world, make_id):
     datasource_id = make_id(world)
