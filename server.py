@@ -21,6 +21,7 @@ from rest import users as users_rest
 from rest.auth_tokens import create_auth_token
 from schema.build import build_schema
 from settings import Settings, get_settings
+from web.body_guard import BodyGuardMiddleware
 from web.body_limit import BodyLimitMiddleware
 from web.graphql_endpoint import GraphQLEndpoint
 from web.health import healthz, readyz
@@ -28,7 +29,6 @@ from web.jwks import jwks_endpoint
 from web.logging_setup import configure_logging
 from web.metrics import metrics_endpoint
 from web.state import AppState
-from web.text_guard import UnstorableTextMiddleware
 
 logger = logging.getLogger("server")
 
@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         middleware=[
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
-            Middleware(UnstorableTextMiddleware),
+            Middleware(BodyGuardMiddleware),
         ],
         lifespan=lifespan,
     )
@@ -117,8 +117,16 @@ def command_serve(args, settings: Settings) -> int:
             print("The embedded database was empty, so a first super admin was created.")
             _print_credentials(result.user.username, result.generated_password)
     app = create_app(settings)
+    # Forwarded headers are honoured only from the proxies the settings name; by default the
+    # client address is the TCP peer, so sign-in throttling cannot be dodged with a header.
     uvicorn.run(
-        app, host=args.host, port=args.port, log_level=settings.log_level.lower(), access_log=False
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips or None,
     )
     return 0
 
@@ -139,7 +147,11 @@ def command_bootstrap(args, settings: Settings) -> int:
     try:
         result = asyncio.run(_bootstrap(settings, args.username, args.email, password))
     except UseCaseError as error:
-        print(f"bootstrap failed: {error}", file=sys.stderr)
+        print(
+            f"bootstrap failed: {error}\nChoose another --username or --email, or sign in with "
+            "the existing account.",
+            file=sys.stderr,
+        )
         return 1
     if result.generated_password:
         _print_credentials(result.user.username, result.generated_password)

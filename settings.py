@@ -40,7 +40,19 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(12, ge=2)
     max_aliases: int = Field(30, ge=1)
     max_tokens: int = Field(2000, ge=50)
+    max_query_cost: int = Field(
+        100_000,
+        ge=100,
+        description="Upper bound of the fields one GraphQL operation may return, "
+        "counted before execution",
+    )
     max_body_bytes: int = Field(64 * 1024, ge=1024)
+
+    forwarded_allow_ips: str | None = Field(
+        None,
+        description="Comma-separated proxy addresses whose X-Forwarded-For is trusted; "
+        "unset trusts none",
+    )
 
     log_format: str = Field("plain", pattern="^(plain|json)$")
     log_level: str = "INFO"

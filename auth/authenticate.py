@@ -11,6 +11,8 @@ from auth.identity import AuthenticationError, CredentialKind, Identity
 from auth.secrets import ACCESS_TOKEN_PREFIX, SESSION_TOKEN_PREFIX, hash_secret
 from db.clock import utcnow
 from db.tables import AccessToken, AccessTokenStatus, Role, RoleAttachment, Session, User
+from db.tables.shares import ResourceType
+from resolvers.policy import person_has_owner_access
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +112,33 @@ async def _authenticate_session(db: AsyncSession, secret: str, role_id: str | No
     return Identity(user, role, CredentialKind.SESSION, record.id, expires_at=record.expires_at)
 
 
+async def _creating_person(db: AsyncSession, token: AccessToken, service_user: User) -> User:
+    """Return the person who created a PAT while acting as a service user, if still allowed.
+
+    Such a PAT acts in place of an assumption, so it has the same conditions as a service-user
+    token: the person exists, is enabled and keeps Owner access to the service user.
+    """
+    person = await db.get(User, token.created_by_actor_id)
+    if person is None or person.is_service_user:
+        raise AuthenticationError(
+            f"The person who created access token '{token.name}' while acting as service user "
+            f"'{service_user.username}' no longer exists, so the token stops working; an owner "
+            "of the service user can create a new one."
+        )
+    if not person.enabled:
+        raise AuthenticationError(
+            f"User '{person.username}', who created access token '{token.name}' while acting "
+            f"as service user '{service_user.username}', is disabled, so the token stops working."
+        )
+    if not await person_has_owner_access(db, person, ResourceType.SERVICE_USER, service_user.id):
+        raise AuthenticationError(
+            f"'{person.username}', who created access token '{token.name}' while acting as "
+            f"service user '{service_user.username}', no longer has Owner access to it, so the "
+            "token stops working; an owner of the service user can create a new one."
+        )
+    return person
+
+
 async def _authenticate_access_token(
     db: AsyncSession, secret: str, role_id: str | None
 ) -> Identity:
@@ -129,6 +158,9 @@ async def _authenticate_access_token(
             f"Access token '{token.name}' has expired; create a new access token."
         )
     user = ensure_enabled(await db.get(User, token.user_id))
+    actor = None
+    if token.created_by_actor_id is not None:
+        actor = await _creating_person(db, token, user)
     if role_id is not None and role_id != token.role_id:
         raise AuthenticationError(
             f"Access token '{token.name}' acts under its own role '{token.role_id}', but the "
@@ -147,7 +179,14 @@ async def _authenticate_access_token(
             update(AccessToken).where(AccessToken.id == token.id).values(last_used_at=now)
         )
         await db.commit()
-    return Identity(user, role, CredentialKind.ACCESS_TOKEN, token.id, expires_at=token.expires_at)
+    return Identity(
+        user,
+        role,
+        CredentialKind.ACCESS_TOKEN,
+        token.id,
+        actor=actor,
+        expires_at=token.expires_at,
+    )
 
 
 async def authenticate(

@@ -97,7 +97,8 @@ def _rejected(message: str) -> AuthenticationError:
 def _check_header(token: str) -> dict[str, Any]:
     try:
         header = jwt.get_unverified_header(token)
-    except jwt.DecodeError:
+    except jwt.InvalidTokenError:
+        # DecodeError for broken encoding, and InvalidTokenError for a `kid` that is no string.
         raise _rejected(
             "The X-Amorphic-Service-User header does not contain a well-formed JWT; send the "
             "token that assumeServiceUser returned, unchanged."

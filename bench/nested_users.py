@@ -73,7 +73,7 @@ def run(database_url: str | None, user_count: int, request_count: int, page_size
             signed_in = client.post(
                 "/graphql",
                 json={
-                    "query": "mutation($p:String!){signIn(input:{username:\"bench-admin\","
+                    "query": 'mutation($p:String!){signIn(input:{username:"bench-admin",'
                     "password:$p}){token}}",
                     "variables": {"p": ADMIN_PASSWORD},
                 },

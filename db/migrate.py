@@ -24,7 +24,7 @@ def alembic_config(database_url: str) -> Config:
 def _ensure_sqlite_dir(database_url: str) -> None:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        Path(url.database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def upgrade_to_head(database_url: str) -> None:

@@ -66,7 +66,12 @@ def _removed_records(user: User) -> dict[str, tuple[type, ColumnElement[bool]]]:
         ),
         "role_attachments": (RoleAttachment, RoleAttachment.user_id == user.id),
         "tag_memberships": (TagMember, TagMember.user_id == user.id),
-        "access_tokens": (AccessToken, AccessToken.user_id == user.id),
+        # The user's own PATs, and those it created while acting as a service user: these
+        # need their creator, and the foreign key would only set the creator to NULL.
+        "access_tokens": (
+            AccessToken,
+            or_(AccessToken.user_id == user.id, AccessToken.created_by_actor_id == user.id),
+        ),
         # Tokens issued for the user as a service user, and those it issued as a person.
         "service_user_tokens": (
             ServiceUserToken,

@@ -43,9 +43,10 @@ def fail(code: ErrorCode, message: str, field: str | list[str] | None = None) ->
 
 
 def not_found(kind: str, object_id: str, field: str | None = None) -> UseCaseError:
-    """Build the NOT_FOUND failure for an id that names nothing."""
+    """Build the NOT_FOUND failure for an id that names nothing; long ids are cut short."""
+    shown = object_id if len(object_id) <= 80 else object_id[:80] + "..."
     return fail(
         ErrorCode.NOT_FOUND,
-        f"No {kind} has the id '{object_id}'. Check the id, for example with the `{kind}s` query.",
+        f"No {kind} with the id '{shown}' exists or is visible to you; check the id.",
         field,
     )

@@ -3,12 +3,14 @@
 Use cases call these checks; each raises UseCaseError with the code the client sees.
 """
 
+from collections.abc import Collection
+
 from sqlalchemy import CompoundSelect, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from auth.identity import Identity
-from db.tables import AuditEvent, Permission, RoleAttachment, Share, TagMember, User
+from db.tables import AuditEvent, Permission, RoleAttachment, Share, Tag, TagMember, User
 from db.tables.roles import SUPER_ADMIN_ROLE_ID
 from db.tables.shares import AccessType, ResourceType
 from resolvers.errors import ErrorCode, fail
@@ -73,27 +75,50 @@ def require_session_capable(identity: Identity | None) -> Identity:
     return identity
 
 
-async def user_has_owner_access(
-    session: AsyncSession, user_id: str, resource_type: ResourceType, resource_id: str
-) -> bool:
-    """Tell whether a user holds an OWNER share on a resource, directly or through a tag."""
-    direct = select(Share.id).where(
+def owner_share_exists(
+    user_id: str | ColumnElement, resource_type: ResourceType, resource_id: str | ColumnElement
+) -> ColumnElement[bool]:
+    """Return the SQL condition that a user has an OWNER share, directly or through a tag.
+
+    `user_id` and `resource_id` may be columns of an enclosing statement, which the EXISTS
+    subqueries then correlate with.
+    """
+    direct = exists().where(
         Share.resource_type == resource_type,
         Share.resource_id == resource_id,
         Share.access_type == AccessType.OWNER,
         Share.grantee_user_id == user_id,
     )
-    through_tag = (
-        select(Share.id)
-        .join(TagMember, TagMember.tag_id == Share.grantee_tag_id)
-        .where(
-            Share.resource_type == resource_type,
-            Share.resource_id == resource_id,
-            Share.access_type == AccessType.OWNER,
-            TagMember.user_id == user_id,
-        )
+    through_tag = exists().where(
+        Share.resource_type == resource_type,
+        Share.resource_id == resource_id,
+        Share.access_type == AccessType.OWNER,
+        TagMember.tag_id == Share.grantee_tag_id,
+        TagMember.user_id == user_id,
     )
-    statement = select(exists(direct) | exists(through_tag))
+    return or_(direct, through_tag)
+
+
+def person_owner_access_condition(
+    person_id: str | ColumnElement, resource_type: ResourceType, resource_id: str | ColumnElement
+) -> ColumnElement[bool]:
+    """Return the SQL condition that a person keeps Owner access outside of any request.
+
+    That is an OWNER share directly or through a tag, or SystemRole-SuperAdmin attached to the
+    person. Service-user tokens and the PATs a person created while acting as a service user
+    depend on it, whatever role a request acts under.
+    """
+    holds_super_admin = exists().where(
+        RoleAttachment.user_id == person_id, RoleAttachment.role_id == SUPER_ADMIN_ROLE_ID
+    )
+    return or_(owner_share_exists(person_id, resource_type, resource_id), holds_super_admin)
+
+
+async def user_has_owner_access(
+    session: AsyncSession, user_id: str, resource_type: ResourceType, resource_id: str
+) -> bool:
+    """Tell whether a user holds an OWNER share on a resource, directly or through a tag."""
+    statement = select(owner_share_exists(user_id, resource_type, resource_id))
     return bool((await session.execute(statement)).scalar())
 
 
@@ -102,16 +127,10 @@ async def person_has_owner_access(
 ) -> bool:
     """Tell whether a person keeps Owner access outside of any one request's active role.
 
-    Checked on every request with a service-user token: an OWNER share directly or through a
-    tag, or SystemRole-SuperAdmin attached to the person.
+    Checked on every request with a service-user token, and with a PAT created while acting
+    as a service user.
     """
-    if await user_has_owner_access(session, person.id, resource_type, resource_id):
-        return True
-    statement = select(
-        exists().where(
-            RoleAttachment.user_id == person.id, RoleAttachment.role_id == SUPER_ADMIN_ROLE_ID
-        )
-    )
+    statement = select(person_owner_access_condition(person.id, resource_type, resource_id))
     return bool((await session.execute(statement)).scalar())
 
 
@@ -230,6 +249,36 @@ async def require_service_user_sharer(
     )
 
 
+async def require_tag_member_manager(
+    session: AsyncSession, identity: Identity | None, tag: Tag
+) -> Identity:
+    """Require Owner access to a tag to add or remove its members.
+
+    Owner access here is an OWNER share on the tag granted to the caller directly, or the
+    active role SystemRole-SuperAdmin. TAGS_MANAGE only creates tags, because a member of a
+    tag reaches every resource shared with it, service users included. Service-user
+    identities never change tag members, so that no chain of service users can reach one.
+    """
+    identity = require_person(identity, "add or remove tag members")
+    if identity.is_super_admin:
+        return identity
+    direct_owner = exists().where(
+        Share.resource_type == ResourceType.TAG,
+        Share.resource_id == tag.id,
+        Share.access_type == AccessType.OWNER,
+        Share.grantee_user_id == identity.user.id,
+    )
+    if not (await session.execute(select(direct_owner))).scalar():
+        raise fail(
+            ErrorCode.FORBIDDEN,
+            f"Owner access to tag '{tag.tag_key}={tag.tag_value}' is required to change its "
+            "members: an OWNER share on the tag granted to you directly, or the active role "
+            "SystemRole-SuperAdmin. TAGS_MANAGE only lets you create tags.",
+            "tagId",
+        )
+    return identity
+
+
 def require_application_access(
     identity: Identity | None, permission: Permission, application: str
 ) -> Identity:
@@ -270,11 +319,27 @@ async def has_any_access(
     session: AsyncSession, identity: Identity, resource_type: ResourceType, resource_id: str
 ) -> bool:
     """Tell whether the identity may see a resource: super admin role, or a share of any type."""
+    return resource_id in await accessible_resource_ids(
+        session, identity, resource_type, [resource_id]
+    )
+
+
+async def accessible_resource_ids(
+    session: AsyncSession,
+    identity: Identity,
+    resource_type: ResourceType,
+    resource_ids: Collection[str],
+) -> set[str]:
+    """Return which of the resources the identity may see, in one query.
+
+    Super admins see every resource; others see those shared with them or with a tag they have
+    access to, whatever the access type.
+    """
     if identity.is_super_admin:
-        return True
+        return set(resource_ids)
     shared = shared_resource_ids(identity.user.id, resource_type).subquery()
-    statement = select(exists().where(shared.c.resource_id == resource_id))
-    return bool((await session.execute(statement)).scalar())
+    statement = select(shared.c.resource_id).where(shared.c.resource_id.in_(resource_ids))
+    return set((await session.execute(statement)).scalars())
 
 
 def visible_audit_events(identity: Identity) -> ColumnElement | None:

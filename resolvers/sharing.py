@@ -17,6 +17,7 @@ from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, fail
 from resolvers.input_ids import check_ids
 from resolvers.lookups import get_service_user, get_tag, get_user
+from resolvers.token_revocation import revoke_tokens_without_owner_access
 
 logger = logging.getLogger(__name__)
 
@@ -255,11 +256,15 @@ async def unshare_service_user(
     user_id: str | None,
     tag_id: str | None,
 ) -> User:
-    """Take a regular user's or a tag's access to a service user away; needs Owner access."""
+    """Take a regular user's or a tag's access to a service user away; needs Owner access.
+
+    Tokens of the service user whose issuing person no longer has Owner access afterwards are
+    revoked in the same transaction.
+    """
     check_ids({"serviceUserId": service_user_id, "userId": user_id, "tagId": tag_id})
     note.target(ResourceType.SERVICE_USER, service_user_id)
     service_user = await _locked_service_user(ctx, service_user_id)
-    await policy.require_service_user_sharer(ctx.session, ctx.identity, service_user)
+    identity = await policy.require_service_user_sharer(ctx.session, ctx.identity, service_user)
     grantee = await resolve_grantee(ctx, user_id, tag_id)
     note.details.update(grantee.details())
     await revoke(
@@ -268,5 +273,8 @@ async def unshare_service_user(
         service_user.id,
         grantee,
         f"service user '{service_user.username}'",
+    )
+    note.details["revokedServiceUserTokens"] = await revoke_tokens_without_owner_access(
+        ctx.session, identity.person.id, service_user_ids=[service_user.id]
     )
     return service_user

@@ -17,6 +17,7 @@ from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, UserError, fail
 from resolvers.lookups import find_user_by_username, get_user
 from resolvers.mutation import run_mutation
+from resolvers.token_revocation import revoke_tokens_issued_by
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +81,6 @@ async def sign_in(
     valid = verify_password(user.password_hash if user else None, password)
     if user is not None:
         note.target("USER", user.id)
-        note.anonymous_actor = (user.id, user.username)
     if user is None or not valid or user.is_service_user:
         raise fail(ErrorCode.UNAUTHENTICATED, INVALID_CREDENTIALS, "password")
     if not user.enabled:
@@ -107,6 +107,9 @@ async def sign_in(
     )
     ctx.session.add(record)
     await ctx.session.flush()
+    # Only a successful sign-in names the person as actor, because anyone can send a wrong
+    # password for someone else's username.
+    note.anonymous_actor = (user.id, user.username)
     note.details["sessionId"] = record.id
     return SignInResult(token, record)
 
@@ -142,7 +145,11 @@ async def sign_out(ctx: RequestContext, note: AuditNote) -> int:
 
 
 async def global_sign_out(ctx: RequestContext, note: AuditNote, user_id: str | None) -> int:
-    """End every session of a user: one's own, or another's with USERS_MANAGE."""
+    """End every session of a user: one's own, or another's with USERS_MANAGE.
+
+    The service-user tokens the user issued are revoked too, because they outlive the session
+    that assumed the service user.
+    """
     identity = policy.require_session_capable(ctx.identity)
     target = identity.user if user_id is None else await get_user(ctx.session, user_id)
     note.target("USER", target.id)
@@ -160,4 +167,7 @@ async def global_sign_out(ctx: RequestContext, note: AuditNote, user_id: str | N
         .values(revoked_at=utcnow())
     )
     note.details["revokedSessions"] = result.rowcount
+    note.details["revokedServiceUserTokens"] = await revoke_tokens_issued_by(
+        ctx.session, target.id, identity.person.id
+    )
     return result.rowcount

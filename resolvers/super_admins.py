@@ -17,12 +17,14 @@ async def _holds_super_admin(session: AsyncSession, user_id: str) -> bool:
 
 
 async def ensure_not_last_super_admin(session: AsyncSession, user: User, change: str) -> None:
-    """Fail when `user` is the only enabled holder of SystemRole-SuperAdmin.
+    """Fail when `user` is the only enabled person holding SystemRole-SuperAdmin.
 
+    Service users holding the role do not count: only a person can sign in, and a service user
+    can only be assumed by an owner, so they cannot bring back an installation without people.
     Locks the super admin role first, so two requests that each remove a different super
     admin run one after the other and the second one sees the first one's change.
     """
-    if not await _holds_super_admin(session, user.id):
+    if user.is_service_user or not await _holds_super_admin(session, user.id):
         return
     await lock_role(session, SUPER_ADMIN_ROLE_ID)
     statement = (
@@ -32,6 +34,7 @@ async def ensure_not_last_super_admin(session: AsyncSession, user: User, change:
         .where(
             RoleAttachment.role_id == SUPER_ADMIN_ROLE_ID,
             User.enabled.is_(True),
+            User.is_service_user.is_(False),
             User.id != user.id,
         )
     )
@@ -39,6 +42,6 @@ async def ensure_not_last_super_admin(session: AsyncSession, user: User, change:
     if others == 0:
         raise fail(
             ErrorCode.PRECONDITION_FAILED,
-            f"User '{user.username}' is the last enabled holder of SystemRole-SuperAdmin and "
-            f"cannot be {change}; give the role to another enabled user first.",
+            f"User '{user.username}' is the last enabled person holding SystemRole-SuperAdmin "
+            f"and cannot be {change}; give the role to another enabled regular user first.",
         )

@@ -11,6 +11,7 @@ from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, fail
 from resolvers.lookups import get_tag, get_user
 from resolvers.pagination import check_first, decode_cursor
+from resolvers.token_revocation import revoke_tokens_without_owner_access
 from resolvers.validation import check_text
 
 TAG_SORT_COLUMNS = (Tag.tag_key, Tag.tag_value, Tag.id)
@@ -71,21 +72,12 @@ async def create_tag(
     return tag
 
 
-async def _require_tag_manager(ctx: RequestContext, tag: Tag):
-    identity = policy.require_identity(ctx.identity)
-    if identity.has_permission(Permission.TAGS_MANAGE):
-        return identity
-    return await policy.require_owner_access(
-        ctx.session, identity, ResourceType.TAG, tag.id, f"tag '{tag.tag_key}={tag.tag_value}'"
-    )
-
-
 async def add_tag_member(ctx: RequestContext, note: AuditNote, tag_id: str, user_id: str) -> Tag:
-    """Give a user access to a tag; needs TAGS_MANAGE or Owner access to the tag."""
+    """Give a user access to a tag; needs Owner access to the tag itself."""
     tag = await get_tag(ctx.session, tag_id)
     note.target("TAG", tag.id)
     note.details["userId"] = user_id
-    identity = await _require_tag_manager(ctx, tag)
+    identity = await policy.require_tag_member_manager(ctx.session, ctx.identity, tag)
     user = await get_user(ctx.session, user_id)
     if user.is_service_user:
         raise fail(
@@ -106,11 +98,15 @@ async def add_tag_member(ctx: RequestContext, note: AuditNote, tag_id: str, user
 
 
 async def remove_tag_member(ctx: RequestContext, note: AuditNote, tag_id: str, user_id: str) -> Tag:
-    """Take a user's access to a tag away."""
+    """Take a user's access to a tag away; needs Owner access to the tag itself.
+
+    Then the live tokens of the service users shared with the tag are revoked in the same
+    transaction when their issuing person no longer has Owner access.
+    """
     tag = await get_tag(ctx.session, tag_id)
     note.target("TAG", tag.id)
     note.details["userId"] = user_id
-    await _require_tag_manager(ctx, tag)
+    identity = await policy.require_tag_member_manager(ctx.session, ctx.identity, tag)
     user = await get_user(ctx.session, user_id)
     result = await ctx.session.execute(
         delete(TagMember).where(TagMember.tag_id == tag.id, TagMember.user_id == user.id)
@@ -121,4 +117,12 @@ async def remove_tag_member(ctx: RequestContext, note: AuditNote, tag_id: str, u
             f"User '{user.username}' has no access to tag '{tag.tag_key}={tag.tag_value}'.",
             "userId",
         )
+    service_users_of_tag = select(Share.resource_id).where(
+        Share.resource_type == ResourceType.SERVICE_USER,
+        Share.grantee_tag_id == tag.id,
+        Share.access_type == AccessType.OWNER,
+    )
+    note.details["revokedServiceUserTokens"] = await revoke_tokens_without_owner_access(
+        ctx.session, identity.person.id, service_user_ids=service_users_of_tag
+    )
     return tag

@@ -8,9 +8,9 @@ from sqlalchemy import Select, or_, select, update
 from auth.passwords import hash_password, password_problem
 from db.clock import utcnow
 from db.paging import Page, count_rows, fetch_page
-from db.tables import Permission, RoleAttachment, ServiceUserToken, Session, User
+from db.tables import Permission, RoleAttachment, Session, User
 from db.tables.roles import DEFAULT_USERS_ROLE_ID
-from resolvers import policy
+from resolvers import policy, token_revocation
 from resolvers.audit import AuditNote
 from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, UseCaseError, UserError, fail, not_found
@@ -169,7 +169,11 @@ async def create_user(
 
 
 async def set_enabled(ctx: RequestContext, note: AuditNote, user_id: str, enabled: bool) -> User:
-    """Enable or disable a user; disabling also ends its sessions and service-user tokens."""
+    """Enable or disable a user; disabling also ends its sessions and revokes its tokens.
+
+    Disabling a service user revokes the live tokens that act as it; disabling a person revokes
+    the live service-user tokens that person issued, so enabling either again revives none.
+    """
     user = await get_user(ctx.session, user_id)
     note.target("SERVICE_USER" if user.is_service_user else "USER", user.id)
     await policy.require_user_manager(ctx.session, ctx.identity, user)
@@ -183,14 +187,15 @@ async def set_enabled(ctx: RequestContext, note: AuditNote, user_id: str, enable
             .where(Session.user_id == user.id, Session.revoked_at.is_(None))
             .values(revoked_at=now)
         )
-        revoked = await ctx.session.execute(
-            update(ServiceUserToken)
-            .where(
-                ServiceUserToken.service_user_id == user.id, ServiceUserToken.revoked_at.is_(None)
-            )
-            .values(revoked_at=now, revoked_by_id=ctx.identity.person.id)
+        # A service user loses the tokens that act as it; a person loses the tokens it issued.
+        revoke_tokens = (
+            token_revocation.revoke_tokens_of_service_user
+            if user.is_service_user
+            else token_revocation.revoke_tokens_issued_by
         )
-        note.details["revokedServiceUserTokens"] = revoked.rowcount
+        note.details["revokedServiceUserTokens"] = await revoke_tokens(
+            ctx.session, user.id, ctx.identity.person.id
+        )
     user.enabled = enabled
     ctx.session.add(user)
     await ctx.session.flush()

@@ -24,9 +24,7 @@ def is_storable(value: str, *, allow_line_breaks: bool = False) -> bool:
         category = unicodedata.category(character)
         if category == "Cs":
             return False
-        if category == "Cc" and not (
-            allow_line_breaks and character in ALLOWED_CONTROL_CHARACTERS
-        ):
+        if category == "Cc" and not (allow_line_breaks and character in ALLOWED_CONTROL_CHARACTERS):
             return False
     return True
 
@@ -71,8 +69,7 @@ def check_text(value: str | None, field: str, max_length: int, *, required: bool
     if not is_storable(stripped, allow_line_breaks=True):
         raise fail(
             ErrorCode.BAD_USER_INPUT,
-            f"`{field}` contains a control character or an invalid Unicode surrogate; "
-            "remove it.",
+            f"`{field}` contains a control character or an invalid Unicode surrogate; remove it.",
             field,
         )
     if required and not stripped:

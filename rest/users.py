@@ -6,6 +6,7 @@ credential is a 401 here because no REST call is open to anonymous callers.
 """
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -61,7 +62,8 @@ def _page_size(request: Request) -> int:
     raw = request.query_params.get("first")
     if raw is None:
         return DEFAULT_PAGE_SIZE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+    # ASCII digits only: str.isdigit() also accepts characters such as '²' that int() rejects.
+    if not re.fullmatch(r"[0-9]{1,3}", raw) or not 1 <= int(raw) <= MAX_PAGE_SIZE:
         raise fail(
             ErrorCode.BAD_USER_INPUT,
             f"Query parameter `first` is '{raw[:20]}'; send a whole number from 1 to "

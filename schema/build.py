@@ -1,5 +1,8 @@
 """Assemble the Strawberry schema from the per-concept query and mutation classes."""
 
+import logging
+import re
+
 import strawberry
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
@@ -10,7 +13,9 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
+from resolvers.errors import UseCaseError
 from schema.audit_queries import AuditQueries
+from schema.cost import QueryCostLimiter
 from schema.datasource_queries import DatasourceQueries
 from schema.deletion_queries import DeletionQueries
 from schema.extensions import ErrorCodes
@@ -31,6 +36,11 @@ from schema.types.credentials import AccessToken, ServiceUserToken, Session
 from schema.types.datasources import Datasource
 from schema.types.shares import Share
 from settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# graphql-core quotes the rejected input, which may be a password, in these messages.
+_SUBMITTED_VALUE = re.compile(r"got invalid value .*?(?=; | at \"|$)", re.S)
 
 
 @strawberry.type
@@ -55,6 +65,25 @@ class Mutation(
     pass
 
 
+class QuietSchema(strawberry.Schema):
+    """A schema that never logs GraphQL documents, which can hold passwords and tokens.
+
+    Strawberry's default logs every error with the whole document at ERROR level. Here the
+    ErrorCodes extension logs unexpected errors with their traceback and the request id, and
+    expected errors (validation, UseCaseError) are logged by message only.
+    """
+
+    def process_errors(self, errors, execution_context=None) -> None:
+        for error in errors:
+            if isinstance(error.original_error, UseCaseError) or error.original_error is None:
+                logger.info("graphql error: %s", redact_values(error.message))
+
+
+def redact_values(message: str) -> str:
+    """Remove the submitted value from graphql-core's variable coercion messages."""
+    return _SUBMITTED_VALUE.sub("got invalid value <redacted>", message)
+
+
 # Types reachable only through interfaces or unions are listed so the schema always has them.
 EXTRA_TYPES = [AccessToken, AuditEvent, Datasource, ServiceUserToken, Session, Share]
 
@@ -67,10 +96,11 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: QueryCostLimiter(max_cost=settings.max_query_cost),
     ]
     if not settings.enable_introspection:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return strawberry.Schema(
+    return QuietSchema(
         query=Query,
         mutation=Mutation,
         types=EXTRA_TYPES,

@@ -484,7 +484,7 @@ async def test_rest_auth_token_bad_input_400(api, world, engine, body, field):
     assert response.status_code == 400
     error = _rest_error(response)
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
-    assert error["extensions"]["field"] == field
+    assert error["extensions"].get("field") == field
     assert await snapshot(engine) == before
 
 

@@ -1,5 +1,7 @@
 """Health, readiness, metrics and the protective limits of the HTTP surface."""
 
+import logging
+
 import httpx
 import pytest
 from sqlalchemy import text
@@ -197,3 +199,26 @@ async def test_nul_in_rest_query_string_rejected(api, admin):
     )
 
     assert response.status_code == 400
+
+
+async def test_graphql_documents_never_logged(api, admin, caplog):
+    secret = "a-password-nobody-may-log"
+    document = (
+        'mutation { signIn(input: {username: "root-admin", password: "' + secret + '"}) '
+        "{ token errors { code mesage } } }"
+    )
+    invalid_variable = (
+        "mutation($p: String!) { signIn(input: {username: 1, password: $p}) { token } }"
+    )
+
+    with caplog.at_level(logging.DEBUG):
+        await api.execute(document)
+        await api.execute(invalid_variable, {"p": 12345})
+        await api.execute(
+            "mutation($i: CreateUserInput!) { createUser(input: $i) { errors { code } } }",
+            {"i": {"username": "x", "email": "x@example.com", "password": [secret]}},
+            token=admin.token,
+        )
+
+    assert secret not in caplog.text
+    assert "ERROR" not in [record.levelname for record in caplog.records]

@@ -371,7 +371,7 @@ async def test_detach_last_super_admin_role_precondition_failed(api, admin, engi
 
     payload = result.data["detachRole"]
     assert codes_and_fields(payload) == [("PRECONDITION_FAILED", None)]
-    assert "last enabled holder" in payload["errors"][0]["message"]
+    assert "last enabled person holding" in payload["errors"][0]["message"]
     assert await snapshot(engine) == before
 
 

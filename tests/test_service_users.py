@@ -282,7 +282,7 @@ async def test_disable_last_super_admin_refused(api, engine, world):
 
     errors = result.data["disableUser"]["errors"]
     assert [e["code"] for e in errors] == ["PRECONDITION_FAILED"]
-    assert "last enabled holder" in errors[0]["message"]
+    assert "last enabled person holding" in errors[0]["message"]
     assert await snapshot(engine) == before
 
 
@@ -296,4 +296,27 @@ async def test_detach_super_admin_role_from_last_holder_refused(api, engine, wor
     )
 
     assert [e["code"] for e in result.data["detachRole"]["errors"]] == ["PRECONDITION_FAILED"]
+    assert await snapshot(engine) == before
+
+
+async def test_super_admin_service_user_does_not_count_as_last_person(api, engine, world):
+    attached = await api.execute(
+        """
+        mutation($input: RoleAttachmentInput!) { attachRole(input: $input) { errors { code } } }
+        """,
+        {"input": {"userId": world.id("robot"), "roleId": SUPER_ADMIN_ROLE_ID}},
+        token=world.token(SUPER_ADMIN),
+    )
+    assert attached.data["attachRole"]["errors"] == []
+    before = await snapshot(engine)
+
+    result = await api.execute(
+        SET_ENABLED % "disableUser",
+        {"input": {"userId": world.id("ann")}},
+        token=world.token(SUPER_ADMIN),
+    )
+
+    errors = result.data["disableUser"]["errors"]
+    assert [e["code"] for e in errors] == ["PRECONDITION_FAILED"]
+    assert "last enabled person holding" in errors[0]["message"]
     assert await snapshot(engine) == before

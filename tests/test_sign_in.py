@@ -120,19 +120,25 @@ async def test_malformed_credential_is_401(api, admin):
     assert "no recognised credential" in result.body["errors"][0]["message"]
 
 
-async def test_sign_in_audited_with_person_as_actor(api, admin, engine):
+async def test_sign_in_audit_actor_only_on_success(api, admin, engine):
+    # A wrong password names the targeted user, but not as the actor: anyone can send it.
     await api.execute(SIGN_IN, {"username": ADMIN_USERNAME, "password": "wrong-password"})
 
     async with engine.connect() as connection:
         rows = (
             await connection.execute(
-                select(AuditEvent.actor_id, AuditEvent.outcome, AuditEvent.error_code)
+                select(
+                    AuditEvent.actor_id,
+                    AuditEvent.target_id,
+                    AuditEvent.outcome,
+                    AuditEvent.error_code,
+                )
                 .where(AuditEvent.action == "signIn")
                 .order_by(AuditEvent.created_at)
             )
         ).all()
 
     assert [tuple(row) for row in rows] == [
-        (admin.user_id, "SUCCESS", None),
-        (admin.user_id, "FAILURE", "UNAUTHENTICATED"),
+        (admin.user_id, admin.user_id, "SUCCESS", None),
+        (None, admin.user_id, "FAILURE", "UNAUTHENTICATED"),
     ]

@@ -252,14 +252,19 @@ async def test_add_tag_member_tag_member_without_ownership_forbidden(api, admin,
     assert await snapshot(engine) == before
 
 
-async def test_add_tag_member_with_tags_manage_allowed(api, admin, make_user):
+async def test_add_tag_member_tags_manage_alone_forbidden(api, admin, make_user, engine):
+    # TAGS_MANAGE creates tags; members of a tag someone else owns are that owner's choice.
     caller = await tags_manager(api, admin, make_user)
     target = await make_user("target")
     tag_id = await create_tag(api, admin.token)
+    before = await snapshot(engine)
 
     result = await api.execute(ADD_TAG_MEMBER, member(tag_id, target.user_id), token=caller.token)
 
-    assert result.data["addTagMember"]["errors"] == []
+    payload = result.data["addTagMember"]
+    assert codes_and_fields(payload) == [("FORBIDDEN", ["tagId"])]
+    assert "TAGS_MANAGE only lets you create tags" in payload["errors"][0]["message"]
+    assert await snapshot(engine) == before
 
 
 async def test_add_tag_member_by_owner_allowed(api, admin, make_user):

@@ -289,7 +289,7 @@ async def test_pat_created_as_service_user_belongs_to_it(api, world):
     result = await api.execute(ME, token=created["secret"])
     assert result.data["me"] == {
         "user": {"username": "etl-bot"},
-        "actor": None,
+        "actor": {"username": "alice"},
         "credential": "ACCESS_TOKEN",
     }
 

@@ -21,7 +21,10 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
+        # HTTP header bytes are latin-1 by definition; strict UTF-8 would fail on bytes >= 0x80.
+        headers = {
+            k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])
+        }
         request_id = request_id_from(headers)
         declared = headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:

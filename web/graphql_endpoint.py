@@ -47,6 +47,8 @@ class GraphQLEndpoint:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
                 message["headers"].append((b"x-request-id", request_id.encode()))
+                # Answers can carry session tokens, access token secrets and service-user tokens.
+                message["headers"].append((b"cache-control", b"no-store"))
             await send(message)
 
         async with self.state.sessions() as db:
@@ -71,7 +73,7 @@ class GraphQLEndpoint:
             finally:
                 duration = time.perf_counter() - started
                 GRAPHQL_DURATION.observe(duration)
-                GRAPHQL_REQUESTS.labels(outcome).inc()
+                GRAPHQL_REQUESTS.labels(context.outcome or outcome).inc()
                 logger.info(
                     "request=%s operation=%s user=%s actor=%s role=%s duration_ms=%.1f outcome=%s",
                     request_id,

@@ -7,6 +7,7 @@ import strawberry
 from strawberry.types import Info
 
 from db import tables
+from resolvers.visibility import can_see_datasource
 from schema.node import Node, to_global_id
 from schema.types.datasources import Datasource
 from schema.types.tags import Tag
@@ -20,12 +21,18 @@ Grantee = Annotated[User | Tag, strawberry.union("Grantee")]
 
 
 async def load_resource(info: Info, resource_type: str, resource_id: str) -> Resource | None:
-    """Load a shared resource by type and id and wrap it in its GraphQL type."""
+    """Load a shared resource by type and id and wrap it in its GraphQL type.
+
+    Returns None for a resource that is gone, and for a datasource the caller may not see.
+    """
     loaders = info.context.loaders
     if resource_type == tables.ResourceType.SERVICE_USER:
         row = await loaders.user.load(resource_id)
         return User.from_row(row) if row else None
     if resource_type == tables.ResourceType.DATASOURCE:
+        # A datasource the caller cannot see stays hidden here as in `datasource(...)`.
+        if not await can_see_datasource(info.context, resource_id):
+            return None
         row = await loaders.datasource.load(resource_id)
         return Datasource.from_row(row) if row else None
     row = await loaders.tag.load(resource_id)
@@ -54,7 +61,10 @@ class Share(Node):
             row=row,
         )
 
-    @strawberry.field(description="The shared resource; null if it was deleted meanwhile.")
+    @strawberry.field(
+        description="The shared resource; null if it was deleted meanwhile or is a datasource "
+        "the caller cannot see."
+    )
     async def resource(self, info: Info) -> Resource | None:
         return await load_resource(info, self.row.resource_type, self.row.resource_id)
 

@@ -98,12 +98,16 @@ class User(Node):
         )
         return [Share.from_row(r) for r in rows]
 
-    @strawberry.field(description="OWNER shares granted directly to this user, oldest first.")
+    @strawberry.field(
+        description="OWNER shares granted directly to this user, oldest first; for the user, "
+        "its owners and managers."
+    )
     async def owned_resources(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
-    ) -> Connection[ShareRef]:
+    ) -> Connection[ShareRef] | None:
         from schema.types.shares import Share
 
+        await require_credential_reader(info.context, self.row, "owned resources")
         statement = select(tables.Share).where(tables.Share.access_type == AccessType.OWNER)
         page, total = await load_nested_page(
             info.context,
