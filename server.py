@@ -117,7 +117,7 @@ def command_serve(args, settings: Settings) -> int:
             print("The embedded database was empty, so a first super admin was created.")
             _print_credentials(result.user.username, result.generated_password)
     app = create_app(settings)
-    # Forwarded headers are honoured only from the proxies the settings name; by default the
+    # Forwarded headers are honoured only from the proxies the settings name. By default the
     # client address is the TCP peer, so sign-in throttling cannot be dodged with a header.
     uvicorn.run(
         app,

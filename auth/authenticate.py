@@ -220,6 +220,6 @@ async def authenticate_person_credential(
     if credential.startswith(SESSION_TOKEN_PREFIX):
         return await _authenticate_session(db, credential, role_id)
     raise AuthenticationError(
-        "The Authorization header holds no recognised credential; send a session token "
+        "The Authorization header contains no recognised credential; send a session token "
         f"('{SESSION_TOKEN_PREFIX}...') or a personal access token ('{ACCESS_TOKEN_PREFIX}...')."
     )

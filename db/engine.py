@@ -35,7 +35,7 @@ BEGIN_IMMEDIATE = "sqlite_begin_immediate"
 
 def _disable_driver_begin(dbapi_connection, _record) -> None:
     # The driver would emit a plain BEGIN lazily before the first write, after reads already
-    # saw a snapshot; `_begin` below emits BEGIN itself, at the start of every transaction.
+    # saw a snapshot. So `_begin` below emits BEGIN itself, at the start of every transaction.
     dbapi_connection.isolation_level = None
 
 
@@ -53,7 +53,7 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
-            # The database holds password and token hashes: keep its folder private.
+            # The database contains password and token hashes, so its folder is private.
             Path(url.database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)

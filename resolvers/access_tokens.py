@@ -125,7 +125,7 @@ async def _token_for_management(
             f"service user '{target_user.username}'",
         )
         return identity, token
-    # Someone else's token: answer as if it did not exist, so token ids are not probed.
+    # Someone else's token is reported as missing, so token ids cannot be probed.
     raise not_found("access token", token_id, "tokenId")
 
 

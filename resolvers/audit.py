@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class AuditNote:
-    """What a use case tells the audit trail about its target while it runs."""
+    """Target and details that a use case records for its audit event while it runs."""
 
     target_type: str | None = None
     target_id: str | None = None

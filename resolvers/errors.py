@@ -19,7 +19,7 @@ class ErrorCode(enum.StrEnum):
 
 @dataclass(frozen=True)
 class UserError:
-    """One expected failure: its code, a message that says what to do, and the input field."""
+    """One expected failure: its code, a message with the fix, and the input field."""
 
     code: ErrorCode
     message: str

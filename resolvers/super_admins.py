@@ -22,7 +22,7 @@ async def ensure_not_last_super_admin(session: AsyncSession, user: User, change:
     Service users holding the role do not count: only a person can sign in, and a service user
     can only be assumed by an owner, so they cannot bring back an installation without people.
     Locks the super admin role first, so two requests that each remove a different super
-    admin run one after the other and the second one sees the first one's change.
+    admin run one after the other and the second one reads the first one's change.
     """
     if user.is_service_user or not await _holds_super_admin(session, user.id):
         return

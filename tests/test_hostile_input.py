@@ -1,4 +1,4 @@
-"""Hostile or broken requests get clear 4xx answers, never an internal error."""
+"""Hostile or broken requests get clear 4xx responses, never an internal error."""
 
 import base64
 import json

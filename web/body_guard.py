@@ -86,7 +86,7 @@ def parse_body(body: bytes):
 
 
 class BodyGuardMiddleware:
-    """Answer 400 for a body that is not a sane JSON object, or a URL with unstorable text."""
+    """Reject with 400 a body that is not one sane JSON object, or a URL with unstorable text."""
 
     def __init__(self, app: ASGIApp):
         self.app = app

@@ -11,7 +11,7 @@ class BodyTooLarge(Exception):
 
 
 class BodyLimitMiddleware:
-    """Answer 413 when Content-Length, or the bytes actually sent, exceed `max_bytes`."""
+    """Reject with 413 a request whose Content-Length or actual body exceeds `max_bytes`."""
 
     def __init__(self, app: ASGIApp, max_bytes: int):
         self.app = app

@@ -1,11 +1,11 @@
-"""HTTP answers for requests rejected before GraphQL runs."""
+"""HTTP error responses for requests rejected outside GraphQL execution."""
 
 from starlette.responses import JSONResponse
 
 from auth.identity import AuthenticationError
 from resolvers.errors import ErrorCode
 
-# HTTP status of a REST answer that fails with an expected error code.
+# HTTP status of a REST response that fails with an expected error code.
 HTTP_STATUS_BY_CODE = {
     ErrorCode.BAD_USER_INPUT: 400,
     ErrorCode.UNAUTHENTICATED: 401,
@@ -28,7 +28,7 @@ def graphql_error_response(
 
 
 def authentication_error_response(error: AuthenticationError, request_id: str) -> JSONResponse:
-    """Return the 401 (or 403/400) answer for a credential that was rejected."""
+    """Return the 401 (or 403/400) response for a credential that was rejected."""
     headers = {}
     if error.status == 401:
         # Header values must be ASCII without double quotes (RFC 6750 error_description).

@@ -47,7 +47,7 @@ class GraphQLEndpoint:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
                 message["headers"].append((b"x-request-id", request_id.encode()))
-                # Answers can carry session tokens, access token secrets and service-user tokens.
+                # Responses can carry session tokens, access token secrets and service-user tokens.
                 message["headers"].append((b"cache-control", b"no-store"))
             await send(message)
 
