@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from auth.identity import CredentialKind, Identity
 from auth.secrets import ACCESS_TOKEN_DISPLAY_LENGTH, ACCESS_TOKEN_PREFIX, hash_secret, new_secret
@@ -18,6 +18,8 @@ from resolvers.lookups import get_role
 from resolvers.validation import check_text, is_storable
 
 NAME_MAX_LENGTH = 128
+# Bounds `User.accessTokens`, a plain list, so that queries over it have a known cost.
+MAX_ACCESS_TOKENS_PER_USER = 50
 
 
 @dataclass
@@ -87,6 +89,17 @@ async def create_access_token(
             "roleId",
         )
 
+    owned = (
+        await ctx.session.execute(
+            select(func.count()).where(AccessToken.user_id == identity.user.id)
+        )
+    ).scalar_one()
+    if owned >= MAX_ACCESS_TOKENS_PER_USER:
+        raise fail(
+            ErrorCode.PRECONDITION_FAILED,
+            f"'{identity.user.username}' already has {owned} access tokens, the maximum; "
+            "deactivate and delete tokens it no longer uses, then try again.",
+        )
     secret = new_secret(ACCESS_TOKEN_PREFIX)
     token = AccessToken(
         user_id=identity.user.id,

@@ -48,7 +48,8 @@ def add_audit_event(
         user_id=identity.user.id if identity else None,
         role_id=identity.role.id if identity else None,
         target_type=note.target_type,
-        target_id=note.target_id,
+        # Ids from input can be longer than any real id; the column keeps the first 36.
+        target_id=note.target_id[:36] if note.target_id else None,
         outcome=outcome,
         error_code=error_code,
         request_id=ctx.request_id,

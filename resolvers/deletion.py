@@ -235,6 +235,12 @@ async def delete_user(
     await ensure_not_last_super_admin(ctx.session, user, "deleted")
 
     plan = await _plan(ctx, user, transfer_user)
+    if not user.is_service_user:
+        await policy.require_transfer_rights(
+            ctx.session,
+            ctx.identity,
+            [(m.resource_type, m.resource_id) for m in plan.moved_resources],
+        )
     await _transfer_ownership(ctx, plan)
     await _remove_user(ctx, user)
     note.details["movedResources"] = sum(not m.transfer_user_is_owner for m in plan.moved_resources)

@@ -5,6 +5,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from db.engine import BEGIN_IMMEDIATE
 from resolvers.audit import AuditNote, add_audit_event
@@ -41,7 +42,7 @@ async def run_mutation(
         await session.rollback()
         await _record_failure(ctx, action, note, error.errors[0].code if error.errors else None)
         return None, error.errors
-    except IntegrityError:
+    except (IntegrityError, StaleDataError):
         await session.rollback()
         logger.info("mutation %s hit a constraint (request %s)", action, ctx.request_id)
         await _record_failure(ctx, action, note, ErrorCode.CONFLICT)

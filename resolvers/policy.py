@@ -361,3 +361,27 @@ def visible_audit_events(identity: Identity) -> ColumnElement | None:
         for resource_type in ResourceType
     ]
     return or_(own, *owned_targets)
+
+
+async def require_transfer_rights(
+    session: AsyncSession, identity: Identity | None, resources: list[tuple[ResourceType, str]]
+) -> None:
+    """Require Owner access to every resource a deletion would hand to the transfer user.
+
+    USERS_MANAGE lets one delete a regular user, but moving that user's resources is a grant of
+    Owner access, so a caller who does not own them (and is not acting as SystemRole-SuperAdmin)
+    could otherwise hand them to themselves. Owners of a deleted service user pass already,
+    because they control everything the service user owns by assuming it.
+    """
+    identity = require_identity(identity)
+    if identity.is_super_admin:
+        return
+    for resource_type, resource_id in resources:
+        if not await has_owner_access(session, identity, resource_type, resource_id):
+            raise fail(
+                ErrorCode.FORBIDDEN,
+                f"Deleting this user would transfer {resource_type.value} '{resource_id}', which "
+                "you do not own; only its owners or the active role SystemRole-SuperAdmin can "
+                "transfer it. Ask a super admin to delete the user.",
+                "transferToUserId",
+            )

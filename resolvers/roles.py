@@ -14,7 +14,10 @@ from resolvers.errors import ErrorCode, fail
 from resolvers.lookups import get_role, get_user
 from resolvers.pagination import check_first, decode_cursor
 from resolvers.super_admins import ensure_not_last_super_admin
-from resolvers.token_revocation import revoke_tokens_without_owner_access
+from resolvers.token_revocation import (
+    revoke_tokens_under_role,
+    revoke_tokens_without_owner_access,
+)
 from resolvers.validation import check_text
 
 ROLE_NAME_MAX_LENGTH = 64
@@ -188,7 +191,12 @@ async def detach_role(ctx: RequestContext, note: AuditNote, user_id: str, role_i
             RoleAttachment.user_id == user.id, RoleAttachment.role_id == role.id
         )
     )
-    if role.id == SUPER_ADMIN_ROLE_ID and not user.is_service_user:
+    if user.is_service_user:
+        # Revoked rather than only rejected, so that attaching the role again revives nothing.
+        note.details["revokedServiceUserTokens"] = await revoke_tokens_under_role(
+            ctx.session, user.id, role.id, identity.person.id
+        )
+    elif role.id == SUPER_ADMIN_ROLE_ID:
         # Tokens the person issued under the super admin's Owner access must not revive when
         # the role comes back. A service user's own tokens are checked on each request instead.
         note.details["revokedServiceUserTokens"] = await revoke_tokens_without_owner_access(

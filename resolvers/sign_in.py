@@ -22,6 +22,8 @@ from resolvers.token_revocation import revoke_tokens_issued_by
 logger = logging.getLogger(__name__)
 
 INVALID_CREDENTIALS = "Invalid username or password."
+# Bounds `User.activeSessions`, a plain list; a new sign-in ends the oldest sessions beyond it.
+MAX_ACTIVE_SESSIONS_PER_USER = 50
 
 
 @dataclass
@@ -64,7 +66,9 @@ async def record_sign_in_failure(ctx: RequestContext, username: str) -> None:
     """Record a failed sign-in in its own transaction, so throttling survives the rollback."""
     await ctx.session.rollback()
     ctx.session.add(
-        SignInFailure(username_key=username.lower()[:64], client_ip=ctx.client_ip or "unknown")
+        SignInFailure(
+            username_key=username.strip().lower()[:64], client_ip=ctx.client_ip or "unknown"
+        )
     )
     cutoff = utcnow() - timedelta(days=1)
     await ctx.session.execute(delete(SignInFailure).where(SignInFailure.failed_at < cutoff))
@@ -110,6 +114,7 @@ async def sign_in(
     # Only a successful sign-in names the person as actor, because anyone can send a wrong
     # password for someone else's username.
     note.anonymous_actor = (user.id, user.username)
+    await _end_oldest_sessions(ctx, user.id, now)
     note.details["sessionId"] = record.id
     return SignInResult(token, record)
 
@@ -124,6 +129,20 @@ async def attempt_sign_in(
     if any(error.code == ErrorCode.UNAUTHENTICATED for error in errors):
         await record_sign_in_failure(ctx, username)
     return result, errors
+
+
+async def _end_oldest_sessions(ctx: RequestContext, user_id: str, now) -> None:
+    live = (
+        select(Session.id)
+        .where(Session.user_id == user_id, Session.revoked_at.is_(None), Session.expires_at > now)
+        .order_by(Session.created_at.desc(), Session.id.desc())
+        .offset(MAX_ACTIVE_SESSIONS_PER_USER)
+    )
+    oldest = list((await ctx.session.execute(live)).scalars())
+    if oldest:
+        await ctx.session.execute(
+            update(Session).where(Session.id.in_(oldest)).values(revoked_at=now)
+        )
 
 
 async def sign_out(ctx: RequestContext, note: AuditNote) -> int:

@@ -52,6 +52,18 @@ async def revoke_tokens_of_service_user(
     )
 
 
+async def revoke_tokens_under_role(
+    session: AsyncSession, service_user_id: str, role_id: str, revoked_by_id: str
+) -> int:
+    """Revoke the live tokens of a service user that act under a role being detached from it."""
+    return await _revoke(
+        session,
+        revoked_by_id,
+        ServiceUserToken.service_user_id == service_user_id,
+        ServiceUserToken.role_id == role_id,
+    )
+
+
 async def revoke_tokens_issued_by(session: AsyncSession, person_id: str, revoked_by_id: str) -> int:
     """Revoke every live service-user token a person issued, whichever service user it acts as.
 

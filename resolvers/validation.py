@@ -50,7 +50,12 @@ def normalise_email(email: str, field: str = "email") -> tuple[str, str]:
     """Return the email as given (trimmed) and its NFKC, lower-cased comparison key."""
     value = email.strip()
     key = unicodedata.normalize("NFKC", value).lower()
-    if len(key) > 320 or not is_storable(key) or not EMAIL_PATTERN.fullmatch(key):
+    if (
+        len(value) > 320
+        or len(key) > 320
+        or not is_storable(key)
+        or not EMAIL_PATTERN.fullmatch(key)
+    ):
         raise fail(
             ErrorCode.BAD_USER_INPUT,
             f"Email '{value[:80]}' is invalid: expected an address such as name@example.com.",

@@ -75,8 +75,11 @@ class QuietSchema(strawberry.Schema):
 
     def process_errors(self, errors, execution_context=None) -> None:
         for error in errors:
-            if isinstance(error.original_error, UseCaseError) or error.original_error is None:
+            if isinstance(error.original_error, UseCaseError):
                 logger.info("graphql error: %s", redact_values(error.message))
+            elif error.original_error is None:
+                # Validation messages can quote literal arguments, such as a password.
+                logger.info("graphql request rejected by validation at %s", error.locations)
 
 
 def redact_values(message: str) -> str:

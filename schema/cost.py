@@ -37,13 +37,20 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from resolvers.access_tokens import MAX_ACCESS_TOKENS_PER_USER
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from resolvers.sign_in import MAX_ACTIVE_SESSIONS_PER_USER
 
 # Plain lists (`roles`, `tags`, `shares`, `owners`, `accessTokens`, `activeSessions`, `errors`)
 # have no `first` to read. They contain a few items per parent, because every list that can grow
 # without bound is a connection. The size 10 is an estimate above typical sizes.
 # NOTE: a user with more than 10 roles, tags or tokens can return more than the computed bound.
 ASSUMED_LIST_SIZE = 10
+# Lists a user can grow on their own are capped by the use cases that add to them.
+CAPPED_LIST_SIZES = {
+    "accessTokens": MAX_ACCESS_TOKENS_PER_USER,
+    "activeSessions": MAX_ACTIVE_SESSIONS_PER_USER,
+}
 
 QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 
@@ -122,6 +129,8 @@ class _CostCalculator:
         # A list field with its own `first` is a page itself. A connection's `edges` list
         # takes the `first` of the connection field above it.
         list_page_size = own_page_size if own_page_size is not None else page_size
+        if list_page_size is None:
+            list_page_size = CAPPED_LIST_SIZES.get(node.name.value)
         items = list_size(field.type, list_page_size)
         child_type = get_named_type(field.type)
         return 1 + items * self.selection_set_cost(node.selection_set, child_type, own_page_size)

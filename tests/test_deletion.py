@@ -10,6 +10,7 @@ from db.tables import (
     AccessToken,
     AuditEvent,
     Datasource,
+    Permission,
     RoleAttachment,
     ServiceUserToken,
     Session,
@@ -20,7 +21,7 @@ from db.tables import (
 from db.tables.roles import DEFAULT_USERS_ROLE_ID, SUPER_ADMIN_ROLE_ID
 from db.tables.shares import AccessType, ResourceType, grantee_key_for_user
 from tests.support.databases import snapshot
-from tests.support.identities import access_token_row
+from tests.support.identities import access_token_row, session_row
 from tests.support.world import (
     DIRECT_OWNER,
     SUPER_ADMIN,
@@ -29,6 +30,7 @@ from tests.support.world import (
     add_rows,
     build_world,
     fetch_all,
+    make_role,
 )
 
 REMOVED_FIELDS = """
@@ -358,3 +360,37 @@ async def test_deletion_preview_rejected(api, world, caller, user, transfer, cod
 
     assert result.body["data"] is None
     assert result.error_codes == [code]
+
+
+async def test_delete_user_transfer_needs_owner_of_moved_resources(api, engine, world):
+    # `dora` (a disabled regular user) owns the datasource; a USERS_MANAGE holder who does not
+    # own it must not be able to hand it to anyone, themselves included.
+    manager_role = make_role("user-managers", [Permission.USERS_MANAGE, Permission.USERS_READ])
+    await add_rows(engine, manager_role)
+    await add_rows(
+        engine,
+        RoleAttachment(user_id=world.id("vera"), role_id=manager_role.id),
+        Share(
+            resource_type=ResourceType.DATASOURCE,
+            resource_id=world.datasource_id,
+            grantee_key=grantee_key_for_user(world.id("dora")),
+            grantee_user_id=world.id("dora"),
+            access_type=AccessType.OWNER,
+        ),
+    )
+    token, session = session_row(world.id("vera"))
+    await add_rows(engine, session)
+    before = await snapshot(engine)
+
+    result = await api.execute(
+        DELETE_USER,
+        _delete_input(world.id("dora"), world.id("vera")),
+        token=token,
+        headers={"role_id": manager_role.id},
+    )
+
+    [error] = result.data["deleteUser"]["errors"]
+    assert error["code"] == "FORBIDDEN"
+    assert error["field"] == ["transferToUserId"]
+    assert "you do not own" in error["message"]
+    assert await snapshot(engine) == before

@@ -12,8 +12,11 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import delete
 
 from auth.signing_keys import key_thumbprint
+from db.engine import create_session_factory
+from db.tables import RoleAttachment
 from db.tables.roles import DEFAULT_USERS_ROLE_ID
 from tests.support.service_users import (
     as_service_user,
@@ -27,6 +30,11 @@ from tests.support.service_users import (
 ME = "{ me { user { username } actor { username } } }"
 DISABLE_USER = """
 mutation Disable($id: ID!) { disableUser(input: {userId: $id}) { errors { code message } } }
+"""
+ATTACH_ROLE = """
+mutation Attach($userId: ID!, $roleId: ID!) {
+  attachRole(input: {userId: $userId, roleId: $roleId}) { errors { code message } }
+}
 """
 DETACH_ROLE = """
 mutation Detach($userId: ID!, $roleId: ID!) {
@@ -316,15 +324,30 @@ async def test_detached_role_token_rejected(api, token, world, admin):
     )
     assert result.data["detachRole"]["errors"] == []
 
-    await _rejected(api, token, "is no longer attached to service user 'etl-bot'")
+    await _rejected(api, token, "was revoked")
 
 
-async def test_detached_role_token_rejected_with_role_header(api, token, world, admin):
-    await api.execute(
-        DETACH_ROLE,
-        {"userId": world.service_user_id, "roleId": world.ingest_role_id},
-        token=admin.token,
-    )
+async def test_detached_role_token_stays_dead_after_reattach(api, token, world, admin):
+    variables = {"userId": world.service_user_id, "roleId": world.ingest_role_id}
+    await api.execute(DETACH_ROLE, variables, token=admin.token)
+
+    reattached = await api.execute(ATTACH_ROLE, variables, token=admin.token)
+
+    assert reattached.data["attachRole"]["errors"] == []
+    await _rejected(api, token, "was revoked")
+    await _rejected(api, token, "was revoked", role_id=world.reader_role_id)
+
+
+async def test_role_attachment_gone_token_rejected(api, token, world, engine):
+    # Rows removed outside detachRole are still caught by the per-request check.
+    async with create_session_factory(engine)() as session:
+        await session.execute(
+            delete(RoleAttachment).where(
+                RoleAttachment.user_id == world.service_user_id,
+                RoleAttachment.role_id == world.ingest_role_id,
+            )
+        )
+        await session.commit()
 
     await _rejected(api, token, "no longer attached", role_id=world.reader_role_id)
 
