@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from auth.service_user_tokens import MAX_LIFETIME, MIN_LIFETIME, ServiceUserTokens
 from db.clock import utcnow
+from db.locks import lock_users
 from db.tables import Role, RoleAttachment, ServiceUserToken, User
 from db.tables.shares import ResourceType
 from resolvers import policy
@@ -94,6 +95,17 @@ async def assume_service_user(
     reason = check_text(reason, "reason", REASON_MAX_LENGTH) or None
     issuer = _token_issuer(ctx)
 
+    # Lock both users first: unsharing, disabling and tag removal lock one of these rows, so
+    # on PostgreSQL they run before or after this assumption, never halfway, and a token is
+    # never issued by someone whose access is being taken away at that moment.
+    await lock_users(ctx.session, service_user_id, identity.person.id)
+    person = await ctx.session.get(User, identity.person.id)
+    if person is None or not person.enabled:
+        raise fail(
+            ErrorCode.FORBIDDEN,
+            f"User '{identity.person.username}' was disabled or deleted meanwhile and can no "
+            "longer assume service users.",
+        )
     service_user = await get_service_user(ctx.session, service_user_id)
     await policy.require_owner_access(
         ctx.session,

@@ -2,6 +2,7 @@
 
 from sqlalchemy import delete, select
 
+from db.locks import lock_users
 from db.paging import Page, count_rows, fetch_page
 from db.tables import Permission, Share, Tag, TagMember
 from db.tables.shares import AccessType, ResourceType, grantee_key_for_user
@@ -108,6 +109,8 @@ async def remove_tag_member(ctx: RequestContext, note: AuditNote, tag_id: str, u
     note.details["userId"] = user_id
     identity = await policy.require_tag_member_manager(ctx.session, ctx.identity, tag)
     user = await get_user(ctx.session, user_id)
+    # Serialises with an assumption by this user, which locks the same row.
+    await lock_users(ctx.session, user.id)
     result = await ctx.session.execute(
         delete(TagMember).where(TagMember.tag_id == tag.id, TagMember.user_id == user.id)
     )

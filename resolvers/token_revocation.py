@@ -19,10 +19,10 @@ from resolvers.policy import person_owner_access_condition
 
 logger = logging.getLogger(__name__)
 
-# NOTE: a token that another transaction issues while this one takes the right away is not
-# revoked on PostgreSQL, because the UPDATE cannot see it before that transaction commits. The
-# per-request check still rejects such a token while the right is missing. On SQLite every
-# mutation holds the write lock, so the two run one after the other.
+# On PostgreSQL an UPDATE cannot see a token that a concurrent transaction has not committed.
+# So assumeServiceUser locks the service user's and the person's rows, and unsharing, disabling
+# and tag removal lock one of them first: the two transactions run one after the other. On
+# SQLite every mutation holds the write lock from BEGIN IMMEDIATE anyway.
 
 
 async def _revoke(session: AsyncSession, revoked_by_id: str, *conditions: ColumnElement) -> int:

@@ -7,6 +7,7 @@ from sqlalchemy import Select, or_, select, update
 
 from auth.passwords import hash_password, password_problem
 from db.clock import utcnow
+from db.locks import lock_users
 from db.paging import Page, count_rows, fetch_page
 from db.tables import Permission, RoleAttachment, Session, User
 from db.tables.roles import DEFAULT_USERS_ROLE_ID
@@ -174,6 +175,8 @@ async def set_enabled(ctx: RequestContext, note: AuditNote, user_id: str, enable
     Disabling a service user revokes the live tokens that act as it; disabling a person revokes
     the live service-user tokens that person issued, so enabling either again revives none.
     """
+    # Locked first, so that an assumption by this user runs wholly before or after this change.
+    await lock_users(ctx.session, user_id)
     user = await get_user(ctx.session, user_id)
     note.target("SERVICE_USER" if user.is_service_user else "USER", user.id)
     await policy.require_user_manager(ctx.session, ctx.identity, user)

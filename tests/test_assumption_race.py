@@ -1,0 +1,65 @@
+"""Assumptions racing with the loss of access never leave a token that revives later."""
+
+import asyncio
+
+import pytest
+
+from tests.support.service_users import as_service_user, assume, setup_assumable_service_user
+
+ROUNDS = 8
+ME = "{ me { user { username } } }"
+UNSHARE = """
+mutation($serviceUserId: ID!, $userId: ID!) {
+  unshareServiceUser(input: {serviceUserId: $serviceUserId, userId: $userId}) { errors { code } }
+}
+"""
+SHARE = """
+mutation($serviceUserId: ID!, $userId: ID!) {
+  shareServiceUser(input: {serviceUserId: $serviceUserId, userId: $userId, accessType: OWNER}) {
+    errors { code }
+  }
+}
+"""
+SET_ENABLED = "mutation($id: ID!) { %s(input: {userId: $id}) { errors { code } } }"
+
+
+@pytest.fixture
+async def world(app, engine):
+    return await setup_assumable_service_user(engine)
+
+
+async def _token_works(api, token: str) -> bool:
+    return (await api.execute(ME, headers=as_service_user(token))).status == 200
+
+
+async def test_assume_racing_unshare_leaves_no_revivable_token(api, admin, world):
+    share = {"serviceUserId": world.service_user_id, "userId": world.owner.user_id}
+    for _ in range(ROUNDS):
+        assumed, unshared = await asyncio.gather(
+            assume(api, world.owner.token, world.service_user_id, world.ingest_role_id),
+            api.execute(UNSHARE, share, token=admin.token),
+        )
+        assert unshared.data["unshareServiceUser"]["errors"] == []
+
+        reshared = await api.execute(SHARE, share, token=admin.token)
+
+        assert reshared.data["shareServiceUser"]["errors"] == []
+        if assumed["token"] is not None:
+            assert not await _token_works(api, assumed["token"])
+
+
+async def test_assume_racing_disable_leaves_no_revivable_token(api, admin, world):
+    person = {"id": world.owner.user_id}
+    for _ in range(ROUNDS):
+        assumed, disabled = await asyncio.gather(
+            assume(api, world.owner.token, world.service_user_id, world.ingest_role_id),
+            api.execute(SET_ENABLED % "disableUser", person, token=admin.token),
+        )
+        assert disabled.data["disableUser"]["errors"] == []
+
+        enabled = await api.execute(SET_ENABLED % "enableUser", person, token=admin.token)
+
+        assert enabled.data["enableUser"]["errors"] == []
+        if assumed["token"] is not None:
+            assert not await _token_works(api, assumed["token"])
+        world.owner.token = await api.sign_in("alice", world.owner.password)
