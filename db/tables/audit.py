@@ -9,7 +9,7 @@ from db.clock import new_id, utcnow
 
 
 class AuditEvent(SQLModel, table=True):
-    """Who did what, as which identity and role, to which target, with which outcome.
+    """Record of an action: the person, the identity and role, the target and the outcome.
 
     User and role ids are not foreign keys so that the trail outlives deleted users.
     """
