@@ -41,10 +41,10 @@ from resolvers.access_tokens import MAX_ACCESS_TOKENS_PER_USER
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from resolvers.sign_in import MAX_ACTIVE_SESSIONS_PER_USER
 
-# Plain lists (`roles`, `tags`, `shares`, `owners`, `accessTokens`, `activeSessions`, `errors`)
-# have no `first` to read. They contain a few items per parent, because every list that can grow
-# without bound is a connection. The size 10 is an estimate above typical sizes.
-# NOTE: a user with more than 10 roles, tags or tokens can return more than the computed bound.
+# Plain lists (`roles`, `tags`, `shares`, `owners`, `errors`) have no `first` to read. They
+# contain a few items per parent, and only administrators and owners add to them, so the size 10
+# is an estimate above typical sizes.
+# NOTE: a user with more than 10 roles or tags can return more than the computed bound.
 ASSUMED_LIST_SIZE = 10
 # Lists a user can grow on their own are capped by the use cases that add to them.
 CAPPED_LIST_SIZES = {
