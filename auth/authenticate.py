@@ -146,6 +146,7 @@ async def _authenticate_access_token(
     token = (
         await db.execute(select(AccessToken).where(AccessToken.secret_hash == hash_secret(secret)))
     ).scalar_one_or_none()
+
     if token is None:
         raise AuthenticationError("The access token is not valid; it may have been deleted.")
     if token.status != AccessTokenStatus.ACTIVE:
@@ -157,10 +158,12 @@ async def _authenticate_access_token(
         raise AuthenticationError(
             f"Access token '{token.name}' has expired; create a new access token."
         )
+
     user = ensure_enabled(await db.get(User, token.user_id))
     actor = None
     if token.created_by_actor_id is not None:
         actor = await _creating_person(db, token, user)
+
     if role_id is not None and role_id != token.role_id:
         raise AuthenticationError(
             f"Access token '{token.name}' acts under its own role '{token.role_id}', but the "
@@ -174,6 +177,7 @@ async def _authenticate_access_token(
             f"The role of access token '{token.name}' is no longer attached to user "
             f"'{user.username}'; create a new access token with one of the user's roles."
         )
+
     if token.last_used_at is None or now - token.last_used_at >= USAGE_WRITE_INTERVAL:
         await db.execute(
             update(AccessToken).where(AccessToken.id == token.id).values(last_used_at=now)

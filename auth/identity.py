@@ -9,7 +9,7 @@ from db.tables.roles import SUPER_ADMIN_ROLE_ID
 
 
 class CredentialKind(StrEnum):
-    """How the request authenticated."""
+    """Kind of credential the request authenticated with."""
 
     SESSION = "SESSION"
     ACCESS_TOKEN = "ACCESS_TOKEN"
@@ -48,7 +48,7 @@ class Identity:
 
 
 class AuthenticationError(Exception):
-    """A credential that was sent but cannot be accepted; the server answers 401 (or 403)."""
+    """A credential that was sent but cannot be accepted; the server responds 401 (or 403)."""
 
     def __init__(self, message: str, *, status: int = 401, code: str = "UNAUTHENTICATED"):
         super().__init__(message)

@@ -95,9 +95,9 @@ async def assume_service_user(
     reason = check_text(reason, "reason", REASON_MAX_LENGTH) or None
     issuer = _token_issuer(ctx)
 
-    # Lock both users first: unsharing, disabling and tag removal lock one of these rows, so
-    # on PostgreSQL they run before or after this assumption, never halfway, and a token is
-    # never issued by someone whose access is being taken away at that moment.
+    # Lock both users first, because unsharing, disabling and tag removal lock one of these rows.
+    # On PostgreSQL they then run wholly before or after this assumption, so no token is issued
+    # by someone whose access is being taken away at that moment.
     await lock_users(ctx.session, service_user_id, identity.person.id)
     person = await ctx.session.get(User, identity.person.id)
     if person is None or not person.enabled:

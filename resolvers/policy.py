@@ -1,6 +1,6 @@
 """Authorisation policy: every permission and ownership rule, written once.
 
-Use cases call these checks; each raises UseCaseError with the code the client sees.
+Use cases call these checks; each raises UseCaseError with the code returned to the client.
 """
 
 from collections.abc import Collection
@@ -117,7 +117,7 @@ def person_owner_access_condition(
 async def user_has_owner_access(
     session: AsyncSession, user_id: str, resource_type: ResourceType, resource_id: str
 ) -> bool:
-    """Tell whether a user holds an OWNER share on a resource, directly or through a tag."""
+    """Tell whether a user has an OWNER share on a resource, directly or through a tag."""
     statement = select(owner_share_exists(user_id, resource_type, resource_id))
     return bool((await session.execute(statement)).scalar())
 
@@ -182,7 +182,7 @@ async def require_user_manager(
 ) -> Identity:
     """Require the right to manage a user: Owner access for a service user, else USERS_MANAGE.
 
-    A regular user who holds SystemRole-SuperAdmin is managed only under that role, so that
+    A regular user who has SystemRole-SuperAdmin is managed only under that role, so that
     USERS_MANAGE alone cannot disable, sign out or strip the administrators.
     """
     if target.is_service_user:
@@ -214,7 +214,7 @@ async def require_user_manager(
 async def require_role_grantable(
     session: AsyncSession, identity: Identity, role_id: str, role_name: str
 ) -> None:
-    """Require that the caller holds a role before handing it to someone else."""
+    """Require that the caller has a role before handing it to someone else."""
     if identity.is_super_admin:
         return
     statement = select(

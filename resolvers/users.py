@@ -172,8 +172,8 @@ async def create_user(
 async def set_enabled(ctx: RequestContext, note: AuditNote, user_id: str, enabled: bool) -> User:
     """Enable or disable a user; disabling also ends its sessions and revokes its tokens.
 
-    Disabling a service user revokes the live tokens that act as it; disabling a person revokes
-    the live service-user tokens that person issued, so enabling either again revives none.
+    Disabling a service user revokes the live tokens that act as it. Disabling a person revokes
+    the live service-user tokens that person issued. Enabling either again revives none.
     """
     # Locked first, so that an assumption by this user runs wholly before or after this change.
     await lock_users(ctx.session, user_id)

@@ -17,8 +17,8 @@ from auth.identity import AuthenticationError
 from resolvers import assumption
 from resolvers.errors import ErrorCode, UserError
 from resolvers.mutation import run_mutation
-from web.errors import HTTP_STATUS_BY_CODE, authentication_error_response
-from web.request_context import authenticated_context
+from web.errors import HTTP_STATUS_BY_CODE
+from web.request_context import authenticated_context, rejected_credential_response
 from web.request_id import request_id_from
 from web.state import AppState
 
@@ -118,14 +118,7 @@ async def create_auth_token(request: Request) -> JSONResponse:
                 state, request, db, request_id, credential_required=True
             )
         except AuthenticationError as error:
-            await db.rollback()
-            logger.info(
-                "request=%s auth-token rejected status=%d reason=%s",
-                request_id,
-                error.status,
-                error.code,
-            )
-            return authentication_error_response(error, request_id)
+            return await rejected_credential_response(db, error, request, request_id)
         identity = ctx.identity
         try:
             role_id, minutes, reason = _parse_input(await _read_body(request))

@@ -25,7 +25,7 @@ from web.errors import (
     authentication_error_response,
     graphql_error_response,
 )
-from web.request_context import authenticated_context
+from web.request_context import authenticated_context, rejected_credential_response
 from web.request_id import request_id_from
 from web.state import AppState
 
@@ -124,15 +124,7 @@ async def _serve(request: Request, handler: Handler) -> Response:
                 state, request, db, request_id, credential_required=True
             )
         except AuthenticationError as error:
-            await db.rollback()
-            logger.info(
-                "request=%s path=%s rejected status=%d reason=%s",
-                request_id,
-                request.url.path,
-                error.status,
-                error.code,
-            )
-            return authentication_error_response(error, request_id)
+            return await rejected_credential_response(db, error, request, request_id)
         identity = context.identity
         try:
             body = await handler(context, request)

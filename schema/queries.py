@@ -120,10 +120,10 @@ class IdentityQueries:
         first: int = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[User]:
-        wanted = filter or UserFilter()
+        requested = filter or UserFilter()
         page, total = await users.list_users(
             info.context,
-            users.UserFilter(wanted.is_service_user, wanted.enabled, wanted.search),
+            users.UserFilter(requested.is_service_user, requested.enabled, requested.search),
             first,
             after,
         )

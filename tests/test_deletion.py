@@ -254,8 +254,8 @@ async def test_delete_user_audited_with_service_user_target(api, engine, world):
 
 
 async def test_delete_super_admin_service_user_allowed(api, engine, world):
-    # Only people count for the last-super-admin rule, so a service user holding the role
-    # can be deleted like any other; the enabled person `ann` keeps the installation managed.
+    # Only people count for the last-super-admin rule, so a service user with the role can be
+    # deleted like any other. The enabled person `ann` keeps the installation managed.
     await add_rows(engine, RoleAttachment(user_id=world.id("retired"), role_id=SUPER_ADMIN_ROLE_ID))
 
     result = await api.execute(
@@ -363,7 +363,7 @@ async def test_deletion_preview_rejected(api, world, caller, user, transfer, cod
 
 
 async def test_delete_user_transfer_needs_owner_of_moved_resources(api, engine, world):
-    # `dora` (a disabled regular user) owns the datasource; a USERS_MANAGE holder who does not
+    # `dora`, a disabled regular user, owns the datasource. A USERS_MANAGE holder who does not
     # own it must not be able to hand it to anyone, themselves included.
     manager_role = make_role("user-managers", [Permission.USERS_MANAGE, Permission.USERS_READ])
     await add_rows(engine, manager_role)

@@ -299,7 +299,7 @@ async def test_detach_super_admin_role_from_last_holder_refused(api, engine, wor
     assert await snapshot(engine) == before
 
 
-async def test_super_admin_service_user_does_not_count_as_last_person(api, engine, world):
+async def test_last_super_admin_ignores_service_users(api, engine, world):
     attached = await api.execute(
         """
         mutation($input: RoleAttachmentInput!) { attachRole(input: $input) { errors { code } } }

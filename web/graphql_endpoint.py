@@ -9,9 +9,8 @@ from strawberry.asgi import GraphQL
 
 from auth.identity import AuthenticationError
 from resolvers.context import RequestContext
-from web.errors import authentication_error_response
 from web.metrics import GRAPHQL_DURATION, GRAPHQL_REQUESTS
-from web.request_context import authenticated_context
+from web.request_context import authenticated_context, rejected_credential_response
 from web.request_id import request_id_from
 from web.state import AppState
 
@@ -55,12 +54,8 @@ class GraphQLEndpoint:
             try:
                 context = await authenticated_context(self.state, request, db, request_id)
             except AuthenticationError as error:
-                await db.rollback()
                 GRAPHQL_REQUESTS.labels("unauthenticated").inc()
-                logger.info(
-                    "request=%s rejected status=%d reason=%s", request_id, error.status, error.code
-                )
-                response = authentication_error_response(error, request_id)
+                response = await rejected_credential_response(db, error, request, request_id)
                 await response(scope, receive, send)
                 return
             identity = context.identity

@@ -10,12 +10,12 @@ logger = logging.getLogger(__name__)
 
 
 async def healthz(_request: Request) -> JSONResponse:
-    """Answer 200 while the process serves requests."""
+    """Return 200 while the process serves requests."""
     return JSONResponse({"status": "ok"})
 
 
 async def readyz(request: Request) -> JSONResponse:
-    """Answer 200 when the database answers a query, else 503."""
+    """Return 200 when the database runs a query, else 503."""
     try:
         async with request.app.state.app_state.sessions() as session:
             await session.execute(text("SELECT 1"))

@@ -1,12 +1,18 @@
 """Authenticate an HTTP request and build the context its use cases run with."""
 
+import logging
+
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 
 from auth.authenticate import authenticate
 from auth.identity import AuthenticationError
 from resolvers.context import RequestContext
+from web.errors import authentication_error_response
 from web.state import AppState
+
+logger = logging.getLogger(__name__)
 
 CREDENTIAL_REQUIRED = (
     "Authentication required: send a session token or access token in the Authorization "
@@ -46,3 +52,18 @@ async def authenticated_context(
         user_agent=request.headers.get("user-agent"),
         token_issuer=state.token_issuer,
     )
+
+
+async def rejected_credential_response(
+    db: AsyncSession, error: AuthenticationError, request: Request, request_id: str
+) -> JSONResponse:
+    """End the request's read transaction, log the rejection and return the 401/403 response."""
+    await db.rollback()
+    logger.info(
+        "request=%s path=%s rejected status=%d reason=%s",
+        request_id,
+        request.url.path,
+        error.status,
+        error.code,
+    )
+    return authentication_error_response(error, request_id)
